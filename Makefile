@@ -1,0 +1,35 @@
+# The two commands a new user needs: `make demo` and `make test`. Both set up what they need.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HUB ?= hub
+PEOPLE ?= 50000
+SEED ?= 1
+
+.PHONY: demo test setup system lint typecheck bench clean
+
+demo: setup
+	$(VENV)/bin/commonground demo --hub $(HUB) --people $(PEOPLE) --seed $(SEED)
+
+test: setup
+	bash scripts/test.sh
+
+# Debian packages (Java for Spark, PostgreSQL tools) and the virtualenv with every package.
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh $(VENV)
+	touch $(STAMP)
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) bench/simulate.py
+
+clean:
+	rm -rf $(HUB) $(HUB)-partners .pytest_cache .mypy_cache .ruff_cache

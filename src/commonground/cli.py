@@ -1,0 +1,179 @@
+"""The command line: thin Typer commands over the domain rooms.
+
+Every command that produces a result takes `--json` and then prints exactly one JSON object on
+stdout; progress and logs go to stderr. Errors are one sentence and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from commonground import __version__
+
+app = typer.Typer(
+    name="commonground",
+    help="CommonGround: a multi-agency data analytics hub for crime prevention.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+HubOption = Annotated[
+    Path,
+    typer.Option("--hub", envvar="COMMONGROUND_HUB", help="The hub folder (or $COMMONGROUND_HUB)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def emit(result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(result, default=str, sort_keys=False) + "\n")
+    else:
+        render(result)
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, float], None]]:
+    """A Rich progress bar on stderr; yields a `report(stage, fraction)` callback."""
+    with Progress(
+        TextColumn("[bold]{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not enabled,
+    ) as bar:
+        task = bar.add_task("starting", total=1.0)
+
+        def report(stage: str, fraction: float) -> None:
+            bar.update(task, description=stage, completed=max(0.0, min(1.0, fraction)))
+
+        yield report
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"commonground {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """CommonGround: contribute and share data, research it safely, prevent crime."""
+
+
+def _key_values(title: str) -> Callable[[dict[str, Any]], None]:
+    def render(result: dict[str, Any]) -> None:
+        table = Table(title=title, show_header=False)
+        for key, value in result.items():
+            shown = json.dumps(value, default=str) if isinstance(value, dict | list) else value
+            table.add_row(str(key), str(shown))
+        out.print(table)
+
+    return render
+
+
+@app.command()
+def init(
+    hub: Annotated[Path, typer.Argument(help="Folder for the new hub.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Create a hub (or bring an existing one's database up to date)."""
+    from commonground.store import init_hub
+
+    created = init_hub(hub)
+    try:
+        emit(created.describe(), as_json, _key_values("Hub ready"))
+    finally:
+        created.close()
+
+
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the synthetic county into.")],
+    people: Annotated[int, typer.Option(min=100, help="How many residents.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a synthetic Essex-like county: partners' extracts plus the ground truth."""
+    from commonground.simulate import CountyConfig, simulate_county
+
+    with progress_bar(enabled=sys.stderr.isatty() or not as_json) as report:
+        summary = simulate_county(CountyConfig(people=people, seed=seed), out_dir, report)
+    emit(summary.to_dict(), as_json, _key_values("Synthetic county written"))
+
+
+@app.command()
+def demo(
+    hub: HubOption = Path("hub"),
+    people: Annotated[int, typer.Option(min=500, help="Residents of the synthetic county.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    partners: Annotated[
+        Path | None,
+        typer.Option(help="Where the partners' raw extracts go (default: HUB-partners)."),
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    as_json: JsonOption = False,
+) -> None:
+    """Build a hub from the synthetic county and run every stage end to end."""
+    from commonground.demo import render_demo, run_demo
+
+    with progress_bar(enabled=sys.stderr.isatty() or not as_json) as report:
+        result = run_demo(hub, people=people, seed=seed, partners=partners,
+                          engine_name=engine, progress=report)
+    emit(result, as_json, lambda r: render_demo(r, out))
+
+
+def _one_sentence(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if text.endswith(".") else text + "."
+
+
+def main() -> None:
+    """Entry point: run the app and turn any error into one sentence and exit code 1."""
+    from commonground.engines import EngineError, EngineUnavailable
+    from commonground.errors import CommonGroundError
+    from commonground.store import HubError
+
+    expected = (CommonGroundError, HubError, EngineError, EngineUnavailable, ValueError,
+                FileExistsError, FileNotFoundError, LookupError, PermissionError)
+    try:
+        app(prog_name="commonground")
+    except expected as exc:
+        err.print(f"[red]Error:[/red] {_one_sentence(exc)}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("[red]Interrupted.[/red]")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        if os.environ.get("COMMONGROUND_DEBUG"):
+            raise
+        err.print(
+            f"[red]Error:[/red] unexpected {type(exc).__name__}; "
+            "run again with COMMONGROUND_DEBUG=1 to see the details.",
+            highlight=False,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

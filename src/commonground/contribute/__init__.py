@@ -1,0 +1,1 @@
+"""Contribution: contracts, readers, validation, pseudonymisation and versioned writes."""

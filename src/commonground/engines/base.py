@@ -1,0 +1,206 @@
+"""The engine contract: the shared work done once, a few small methods per backend.
+
+As in Splink's backends, the base class runs the steps, names temporary views and wraps every
+failure in an `EngineError` that names the step and carries its SQL; a backend only says how to
+register an input, define a view, collect a result and write Parquet.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import ClassVar, TypeVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from commonground.engines.errors import EngineError
+from commonground.engines.pipeline import Pipeline, Step
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """Parquet files (or folders of part files) read as one input."""
+
+    paths: tuple[Path, ...]
+
+    @classmethod
+    def of(cls, *paths: Path | str) -> ParquetSource:
+        return cls(tuple(Path(p) for p in paths))
+
+    def files(self) -> list[str]:
+        found: list[str] = []
+        for p in self.paths:
+            if p.is_dir():
+                found.extend(str(f) for f in sorted(p.glob("*.parquet")))
+            else:
+                found.append(str(p))
+        if not found:
+            raise FileNotFoundError(f"no Parquet files at {', '.join(map(str, self.paths))}")
+        return found
+
+
+Source = pa.Table | ParquetSource
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: Path
+    rows: int
+    files: tuple[str, ...]
+
+
+# Engine messages quote the offending values ("could not convert 'Jane Doe' to INT"): those are
+# record-level data and must never reach a log or an exception, so quoted text is masked.
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def redact(message: str) -> str:
+    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    return _QUOTED.sub("'…'", first)[:500]
+
+
+_T = TypeVar("_T")
+
+
+class Engine(ABC):
+    """Runs pipelines of SQL steps over Arrow tables and Parquet, returning Arrow."""
+
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._prefix = f"cg_{uuid.uuid4().hex[:8]}"
+
+    # -- what each backend provides ---------------------------------------------------------
+    @abstractmethod
+    def _register_arrow(self, name: str, table: pa.Table) -> None: ...
+
+    @abstractmethod
+    def _register_parquet(self, name: str, files: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def _define(self, name: str, sql: str) -> None:
+        """Define `name` as a lazy view over `sql` (already in this engine's dialect)."""
+
+    @abstractmethod
+    def _collect(self, name: str) -> pa.Table: ...
+
+    @abstractmethod
+    def _evaluate(self, name: str) -> None:
+        """Compute every row and column of `name` and discard them (to locate a failure)."""
+
+    @abstractmethod
+    def _write_parquet(self, name: str, folder: Path) -> None:
+        """Write view `name` as part-*.parquet files into the existing empty `folder`."""
+
+    @abstractmethod
+    def _drop(self, name: str) -> None: ...
+
+    def translate(self, sql: str) -> str:
+        """Turn DuckDB-dialect SQL into this engine's dialect (identity by default)."""
+        return sql
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most engines need nothing
+        """Release the engine's resources."""
+
+    # -- the shared work --------------------------------------------------------------------
+    def run(self, pipeline: Pipeline, inputs: Mapping[str, Source] | None = None) -> pa.Table:
+        """Run every step and return the last step's rows as an Arrow table."""
+        with self._staged(pipeline, inputs or {}) as output:
+            return self._guarded(pipeline, lambda: self._collect(output))
+
+    def write(
+        self, pipeline: Pipeline, inputs: Mapping[str, Source] | None, dest: Path
+    ) -> WriteResult:
+        """Write the pipeline's result to `dest` as Parquet, all or nothing.
+
+        The files go to a hidden sibling folder first and are renamed into place, so a crash
+        mid-write leaves no half-written `dest` (rename is atomic on one file system).
+        """
+        dest = Path(dest)
+        if dest.exists():
+            raise FileExistsError(f"{dest} already exists; versions are never overwritten")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            with self._staged(pipeline, inputs or {}) as output:
+                self._guarded(pipeline, lambda: self._write_parquet(output, tmp))
+            files = tuple(sorted(f.name for f in tmp.glob("part-*.parquet")))
+            rows = sum(pq.ParquetFile(tmp / f).metadata.num_rows for f in files)
+            os.rename(tmp, dest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return WriteResult(dest, rows, files)
+
+    def query(self, sql: str, inputs: Mapping[str, Source] | None = None) -> pa.Table:
+        """Run one SELECT: a one-step pipeline named `query`."""
+        return self.run(Pipeline.of(("query", sql)), inputs)
+
+    # -- internals ------------------------------------------------------------------------
+    @contextmanager
+    def _staged(self, pipeline: Pipeline, inputs: Mapping[str, Source]) -> Iterator[str]:
+        """Register the inputs and define every step; drop them all afterwards."""
+        created: list[str] = []
+        try:
+            for name, source in inputs.items():
+                try:
+                    if isinstance(source, ParquetSource):
+                        self._register_parquet(name, source.files())
+                    else:
+                        self._register_arrow(name, source)
+                except Exception as exc:
+                    raise EngineError(self.name, name, f"-- input {name}", redact(str(exc))) from None
+                created.append(name)
+            for step in pipeline:
+                try:
+                    self._define(step.name, self.translate(step.sql))
+                except Exception as exc:
+                    raise EngineError(self.name, step.name, step.sql, redact(str(exc))) from None
+                created.append(step.name)
+            yield pipeline.output
+        finally:
+            for name in reversed(created):
+                try:
+                    self._drop(name)
+                except Exception:  # noqa: BLE001, S110 - cleanup must not mask the real error
+                    pass
+
+    def _guarded(self, pipeline: Pipeline, action: Callable[[], _T]) -> _T:
+        """Run `action`; on failure find the first step that fails on its own and name it.
+
+        Views are lazy, so a runtime error (a bad cast, say) surfaces only when the result is
+        computed. Evaluating each step in order pins the error on the step that caused it; this
+        costs nothing unless something already failed.
+        """
+        try:
+            return action()
+        except EngineError:
+            raise
+        except Exception as exc:
+            culprit = pipeline.steps[-1]
+            for step in pipeline:
+                try:
+                    self._evaluate(step.name)
+                except Exception:  # noqa: BLE001 - we are only locating the failure
+                    culprit = step
+                    break
+            raise EngineError(self.name, culprit.name, culprit.sql, redact(str(exc))) from None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+

@@ -1,0 +1,102 @@
+"""The scale-out engine: Apache Spark, local mode by default, on the same lake layout.
+
+pyspark is an optional extra (`commonground[spark]`) and is imported only when this engine
+starts, so `import commonground` works without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from commonground.engines.base import Engine
+from commonground.engines.errors import EngineUnavailable
+
+_SESSION: Any = None
+
+
+def _session(master: str) -> Any:
+    """One SparkSession per process: starting a JVM costs seconds, so it is shared."""
+    global _SESSION
+    if _SESSION is not None:
+        return _SESSION
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineUnavailable(
+            "the Spark engine needs the spark extra: pip install 'commonground[spark]'"
+        ) from exc
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise EngineUnavailable("the Spark engine needs Java 17 or later (no `java` found)")
+    # Spark's own error logger prints the offending values (record-level data) to stderr;
+    # the engine re-raises a redacted EngineError instead, so that logger is silenced.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("commonground")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        # DuckDB timestamps carry no zone; Spark's default TIMESTAMP does. Align them.
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.ansi.enabled", "true")
+        .config("spark.driver.memory", os.environ.get("COMMONGROUND_SPARK_MEMORY", "2g"))
+        .config("spark.sql.sources.commitProtocolClass",
+                "org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol")
+        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+        .config("spark.hadoop.parquet.enable.summary-metadata", "false")
+    )
+    _SESSION = builder.getOrCreate()
+    _SESSION.sparkContext.setLogLevel("OFF")
+    return _SESSION
+
+
+class SparkEngine(Engine):
+    name = "spark"
+
+    def __init__(self, master: str | None = None) -> None:
+        super().__init__()
+        self.spark = _session(master or os.environ.get("COMMONGROUND_SPARK_MASTER", "local[2]"))
+
+    def translate(self, sql: str) -> str:
+        import sqlglot
+
+        return ";\n".join(sqlglot.transpile(sql, read="duckdb", write="spark"))
+
+    def _register_arrow(self, name: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    def _register_parquet(self, name: str, files: Sequence[str]) -> None:
+        self.spark.read.parquet(*files).createOrReplaceTempView(name)
+
+    def _define(self, name: str, sql: str) -> None:
+        self.spark.sql(sql).createOrReplaceTempView(name)
+
+    def _collect(self, name: str) -> pa.Table:
+        table: pa.Table = self.spark.table(name).toArrow()
+        return table
+
+    def _evaluate(self, name: str) -> None:
+        # The "noop" sink computes every column; count() would prune them away.
+        self.spark.table(name).write.format("noop").mode("overwrite").save()
+
+    def _write_parquet(self, name: str, folder: Path) -> None:
+        out = folder / "spark-out"
+        self.spark.table(name).write.option("compression", "zstd").parquet(str(out))
+        # Keep the lake layout engine-neutral: part-NNNNN.parquet, no _SUCCESS or .crc files.
+        parts = sorted(out.glob("part-*.parquet"))
+        for i, part in enumerate(parts):
+            part.rename(folder / f"part-{i:05d}.parquet")
+        shutil.rmtree(out)
+
+    def _drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
