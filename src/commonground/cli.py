@@ -6,20 +6,22 @@ stdout; progress and logs go to stderr. Errors are one sentence and a non-zero e
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from commonground import __version__
+from commonground.commands.output import (
+    HubOption,
+    JsonOption,
+    emit,
+    key_values,
+    out,
+    progress_bar,
+)
 
 app = typer.Typer(
     name="commonground",
@@ -28,41 +30,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err = Console(stderr=True)
-out = Console()
-
-HubOption = Annotated[
-    Path,
-    typer.Option("--hub", envvar="COMMONGROUND_HUB", help="The hub folder (or $COMMONGROUND_HUB)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-
-
-def emit(result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(result, default=str, sort_keys=False) + "\n")
-    else:
-        render(result)
-
-
-@contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, float], None]]:
-    """A Rich progress bar on stderr; yields a `report(stage, fraction)` callback."""
-    with Progress(
-        TextColumn("[bold]{task.description:<28}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-        disable=not enabled,
-    ) as bar:
-        task = bar.add_task("starting", total=1.0)
-
-        def report(stage: str, fraction: float) -> None:
-            bar.update(task, description=stage, completed=max(0.0, min(1.0, fraction)))
-
-        yield report
 
 
 def _version(value: bool) -> None:
@@ -81,17 +48,6 @@ def root(
     """CommonGround: contribute and share data, research it safely, prevent crime."""
 
 
-def _key_values(title: str) -> Callable[[dict[str, Any]], None]:
-    def render(result: dict[str, Any]) -> None:
-        table = Table(title=title, show_header=False)
-        for key, value in result.items():
-            shown = json.dumps(value, default=str) if isinstance(value, dict | list) else value
-            table.add_row(str(key), str(shown))
-        out.print(table)
-
-    return render
-
-
 @app.command()
 def init(
     hub: Annotated[Path, typer.Argument(help="Folder for the new hub.")],
@@ -102,7 +58,7 @@ def init(
 
     created = init_hub(hub)
     try:
-        emit(created.describe(), as_json, _key_values("Hub ready"))
+        emit(created.describe(), as_json, key_values("Hub ready"))
     finally:
         created.close()
 
@@ -119,13 +75,13 @@ def simulate(
 
     with progress_bar(enabled=sys.stderr.isatty() or not as_json) as report:
         summary = simulate_county(CountyConfig(people=people, seed=seed), out_dir, report)
-    emit(summary.to_dict(), as_json, _key_values("Synthetic county written"))
+    emit(summary.to_dict(), as_json, key_values("Synthetic county written"))
 
 
 @app.command()
 def demo(
     hub: HubOption = Path("hub"),
-    people: Annotated[int, typer.Option(min=500, help="Residents of the synthetic county.")] = 50_000,
+    people: Annotated[int, typer.Option(min=500, help="Residents of the county.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     partners: Annotated[
         Path | None,
@@ -159,19 +115,17 @@ def main() -> None:
     try:
         app(prog_name="commonground")
     except expected as exc:
-        err.print(f"[red]Error:[/red] {_one_sentence(exc)}", highlight=False)
+        # Plain text, not Rich: no wrapping, and no markup read into the message's brackets.
+        sys.stderr.write(f"Error: {_one_sentence(exc)}\n")
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("[red]Interrupted.[/red]")
+        sys.stderr.write("Interrupted.\n")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if os.environ.get("COMMONGROUND_DEBUG"):
             raise
-        err.print(
-            f"[red]Error:[/red] unexpected {type(exc).__name__}; "
-            "run again with COMMONGROUND_DEBUG=1 to see the details.",
-            highlight=False,
-        )
+        sys.stderr.write(f"Error: unexpected {type(exc).__name__}; "
+                         "run again with COMMONGROUND_DEBUG=1 to see the details.\n")
         sys.exit(1)
 
 

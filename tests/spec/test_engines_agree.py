@@ -19,7 +19,8 @@ aggregates = st.sampled_from(["count(*)", "sum(v)", "min(v)", "max(v)", "count(D
 filters = st.sampled_from(["TRUE", "v > 0", "k IS NULL", "v % 3 = 0", "k IN ('a', 'c')"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=values, agg=aggregates, where=filters)
 def test_duckdb_and_spark_agree(spark_engine: Engine, data: list, agg: str, where: str) -> None:
     from commonground.engines import get_engine

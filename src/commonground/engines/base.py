@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar, TypeVar
+from typing import ClassVar, TypeAlias, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from commonground.engines.errors import EngineError
-from commonground.engines.pipeline import Pipeline, Step
+from commonground.engines.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class ParquetSource:
         return found
 
 
-Source = pa.Table | ParquetSource
+Source: TypeAlias = pa.Table | ParquetSource
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,8 @@ class Engine(ABC):
                     else:
                         self._register_arrow(name, source)
                 except Exception as exc:
-                    raise EngineError(self.name, name, f"-- input {name}", redact(str(exc))) from None
+                    cause = redact(str(exc))
+                    raise EngineError(self.name, name, f"-- input {name}", cause) from None
                 created.append(name)
             for step in pipeline:
                 try:

@@ -60,6 +60,37 @@ def _session(master: str) -> Any:
     return _SESSION
 
 
+def _java_time_format(strftime_format: str) -> str:
+    """'%d/%m/%Y' -> 'd/M/yyyy', using sqlglot's own mapping of the two conventions."""
+    import sqlglot
+
+    quoted = strftime_format.replace("'", "''")
+    spark = sqlglot.transpile(f"SELECT STRPTIME(x, '{quoted}')", read="duckdb", write="spark")[0]
+    # spark == "SELECT TO_TIMESTAMP(x, '<java pattern>')": the pattern is the last literal.
+    return spark[spark.index("'") + 1 : spark.rindex("'")].replace("''", "'")
+
+
+def to_spark_sql(sql: str) -> str:
+    """DuckDB-dialect SQL to Spark SQL; sqlglot does the work, plus what it leaves alone.
+
+    sqlglot has no Spark form of DuckDB's TRY_STRPTIME; Spark's TRY_TO_TIMESTAMP with the
+    format in Java's pattern language means the same (NULL where the text does not parse).
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "try_strptime":
+            value, fmt = node.expressions
+            if isinstance(fmt, exp.Literal):
+                java = exp.Literal.string(_java_time_format(fmt.this))
+                return exp.Anonymous(this="TRY_TO_TIMESTAMP", expressions=[value, java])
+        return node
+
+    statements = sqlglot.parse(sql, read="duckdb")
+    return ";\n".join(s.transform(rewrite).sql("spark") for s in statements if s is not None)
+
+
 class SparkEngine(Engine):
     name = "spark"
 
@@ -68,9 +99,7 @@ class SparkEngine(Engine):
         self.spark = _session(master or os.environ.get("COMMONGROUND_SPARK_MASTER", "local[2]"))
 
     def translate(self, sql: str) -> str:
-        import sqlglot
-
-        return ";\n".join(sqlglot.transpile(sql, read="duckdb", write="spark"))
+        return to_spark_sql(sql)
 
     def _register_arrow(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)

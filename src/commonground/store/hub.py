@@ -4,7 +4,7 @@
 HUB/
   hub.json            what this folder is (format version, database kind)
   commonground.db     metadata (SQLite) unless COMMONGROUND_DATABASE_URL points elsewhere
-  lake/<org>/<dataset>/v<N>/part-*.parquet + manifest.json
+  lake/<org>/<dataset>/v<N>/part-*.parquet + _manifest.json
 ```
 """
 

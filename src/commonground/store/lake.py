@@ -10,7 +10,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-MANIFEST = "manifest.json"
+# Leading underscore: Arrow, pandas and Spark skip it when they read the folder as a dataset.
+MANIFEST = "_manifest.json"
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 

@@ -1,0 +1,251 @@
+"""Pseudonymisation at source: direct identifiers become keyed tokens before leaving a partner.
+
+Each identifier is normalised (`normalise.py`) and replaced by HMAC-SHA256 tokens under the
+partnership key, with a kind prefix so a surname and a street never share a token. Beside the
+exact token sit derived tokens that keep fuzzy linkage possible without the raw value: a
+phonetic code of each name, the canonical form of a nickname (Bob -> Robert), the name's parts
+in any order, a date of birth with day and month unordered (catches swapped dates), its year,
+and the postcode's sector and district. Optional keyed Bloom filters of names and addresses
+(bigrams, as in Schnell et al.'s cryptographic long-term keys) allow a Dice similarity.
+
+Work is done once per distinct value, then spread back to the rows with `take`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+
+import jellyfish
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from commonground.contribute import normalise
+from commonground.contribute.contract import Column, Contract
+from commonground.contribute.keys import PartnershipKey
+
+TOKEN_PATTERN = "^[0-9a-f]{64}$"
+BLOOM_BITS = 1024
+BLOOM_HASHES = 20
+
+# Canonical given names and the nicknames partners record instead (English usage; the
+# transliteration variants of other communities are caught by the phonetic token).
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "robert": ("bob", "bobby", "rob", "robbie", "bert"),
+    "william": ("bill", "billy", "will", "willy", "liam"),
+    "richard": ("rick", "ricky", "dick", "rich", "richie"),
+    "james": ("jim", "jimmy", "jamie"),
+    "john": ("jack", "johnny", "jon"),
+    "margaret": ("maggie", "meg", "peggy", "marge"),
+    "elizabeth": ("liz", "lizzie", "beth", "betty", "eliza", "libby"),
+    "katherine": ("kate", "katie", "kathy", "kath", "kat"),
+    "catherine": ("cathy", "cath", "kate", "katie"),
+    "michael": ("mike", "mick", "micky", "mikey"),
+    "thomas": ("tom", "tommy"),
+    "christopher": ("chris", "kit"),
+    "anthony": ("tony", "ant"),
+    "edward": ("ed", "eddie", "ted", "teddy", "ned"),
+    "daniel": ("dan", "danny"),
+    "matthew": ("matt", "matty"),
+    "joseph": ("joe", "joey"),
+    "david": ("dave", "davey"),
+    "stephen": ("steve", "stevie"),
+    "steven": ("steve", "stevie"),
+    "jennifer": ("jen", "jenny"),
+    "rebecca": ("becky", "becca"),
+    "victoria": ("vicky", "tori"),
+    "samuel": ("sam", "sammy"),
+    "samantha": ("sam", "sammie"),
+    "alexander": ("alex", "sasha", "xander"),
+    "alexandra": ("alex", "sasha", "lexi"),
+    "benjamin": ("ben", "benny"),
+    "nicholas": ("nick", "nicky"),
+    "patrick": ("pat", "paddy"),
+    "susan": ("sue", "suzy"),
+    "deborah": ("debbie", "deb"),
+    "jacqueline": ("jackie",),
+    "patricia": ("pat", "patty", "trish"),
+    "charlotte": ("charlie", "lottie"),
+    "frederick": ("fred", "freddie"),
+    "henry": ("harry", "hal"),
+    "andrew": ("andy", "drew"),
+    "jonathan": ("jon", "jonny"),
+    "timothy": ("tim", "timmy"),
+    "peter": ("pete",),
+    "gregory": ("greg",),
+    "kenneth": ("ken", "kenny"),
+    "ronald": ("ron", "ronnie"),
+    "donald": ("don", "donny"),
+    "aleksandra": ("ola", "ala"),
+    "aleksander": ("olek",),
+    "wojciech": ("wojtek", "voytek"),
+    "malgorzata": ("gosia", "malgosia"),
+    "katarzyna": ("kasia",),
+    "gheorghe": ("george", "gica"),
+    "ionut": ("ionel",),
+}
+CANONICAL: dict[str, str] = {nick: full for full, nicks in NICKNAMES.items() for nick in nicks}
+
+# Output column suffixes, in the order they are added.
+DERIVED: dict[str, tuple[str, ...]] = {
+    "given_name": ("token", "canonical", "phonetic"),
+    "family_name": ("token", "phonetic"),
+    "full_name": ("token", "sorted", "given", "family", "given_canonical", "given_phonetic",
+                  "family_phonetic"),
+    "dob": ("token", "unordered", "year"),
+    "postcode": ("token", "sector", "district"),
+    "address": ("token", "street"),
+    "nhs_number": ("token",),
+    "phone": ("token",),
+    "email": ("token",),
+    "other_id": ("token",),
+}
+BLOOM_KINDS = ("given_name", "family_name", "full_name", "address")
+
+
+def token_columns(column: Column, bloom: bool = False) -> list[str]:
+    """The names of the token columns that replace identifier `column`."""
+    kind = column.identifier or "other_id"
+    names = [f"{column.name}__{part}" for part in DERIVED[kind]]
+    if bloom and kind in BLOOM_KINDS:
+        names.append(f"{column.name}__bloom")
+    return names
+
+
+class Tokeniser:
+    """Keyed tokens for one partnership key; safe to reuse across files."""
+
+    def __init__(self, key: PartnershipKey) -> None:
+        self._base = hmac.new(key.secret, digestmod=hashlib.sha256)
+        self._bloom_base = hmac.new(key.secret + b"bloom", digestmod=hashlib.sha256)
+
+    def tokens(self, kind: str, values: pa.Array) -> pa.Array:
+        """HMAC-SHA256 of 'kind:value' for each value (null stays null), once per distinct."""
+        prefix = kind.encode() + b":"
+        base = self._base
+
+        def one(value: str) -> str:
+            h = base.copy()
+            h.update(prefix + value.encode())
+            return h.hexdigest()
+
+        return _per_distinct(values, one)
+
+    def bloom(self, kind: str, values: pa.Array) -> pa.Array:
+        """A keyed Bloom filter of each value's bigrams, as hex (BLOOM_BITS bits)."""
+        base = self._bloom_base
+
+        def one(value: str) -> str:
+            bits = bytearray(BLOOM_BITS // 8)
+            padded = f"_{value}_"
+            for i in range(len(padded) - 1):
+                h = base.copy()
+                h.update(f"{kind}:{padded[i:i + 2]}".encode())
+                digest = h.digest()
+                h1 = int.from_bytes(digest[:8], "big")
+                h2 = int.from_bytes(digest[8:16], "big") | 1
+                for j in range(BLOOM_HASHES):  # double hashing: k positions from two hashes
+                    position = (h1 + j * h2) % BLOOM_BITS
+                    bits[position >> 3] |= 1 << (position & 7)
+            return bits.hex()
+
+        return _per_distinct(values, one)
+
+
+def _per_distinct(values: pa.Array, fn: Callable[[str], str]) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return mapped.take(encoded.indices)
+
+
+def _map_distinct(values: pa.Array, fn: Callable[[str], str | None]) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return mapped.take(encoded.indices)
+
+
+def _phonetic(word: str) -> str | None:
+    return jellyfish.nysiis(word) or None
+
+
+def _first_word(values: pa.Array) -> pa.Array:
+    return pc.list_element(pc.split_pattern(values, " "), 0)
+
+
+def _last_word(values: pa.Array) -> pa.Array:
+    return _map_distinct(values, lambda v: v.rsplit(" ", 1)[-1])
+
+
+def _canonical(values: pa.Array) -> pa.Array:
+    return _map_distinct(values, lambda v: CANONICAL.get(v, v))
+
+
+def _phonetics(values: pa.Array) -> pa.Array:
+    return _map_distinct(values, lambda v: _phonetic(v.replace(" ", "")))
+
+
+def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
+    """The normalised plaintexts to be tokenised, by suffix (before hashing)."""
+    if kind == "given_name":
+        folded = normalise.fold(values)
+        first = _first_word(folded)
+        return {"token": folded, "canonical": _canonical(first), "phonetic": _phonetics(first)}
+    if kind == "family_name":
+        folded = normalise.fold(values)
+        return {"token": folded, "phonetic": _phonetics(folded)}
+    if kind == "full_name":
+        folded = normalise.full_name(values)
+        given, family = _first_word(folded), _last_word(folded)
+        ordered = _map_distinct(folded, lambda v: " ".join(sorted(v.split(" "))))
+        return {"token": folded, "sorted": ordered, "given": given, "family": family,
+                "given_canonical": _canonical(given), "given_phonetic": _phonetics(given),
+                "family_phonetic": _phonetics(family)}
+    if kind == "dob":
+        dates = values.cast(pa.date32()) if not pa.types.is_date(values.type) else values
+        day, month, year = pc.day(dates), pc.month(dates), pc.year(dates)
+        low, high = pc.min_element_wise(day, month), pc.max_element_wise(day, month)
+        unordered = pc.binary_join_element_wise(
+            pc.cast(year, pa.string()), pc.cast(low, pa.string()), pc.cast(high, pa.string()), "-")
+        return {"token": pc.cast(dates, pa.string()), "unordered": unordered,
+                "year": pc.cast(year, pa.string())}
+    if kind == "postcode":
+        squeezed = normalise.postcode(values)
+        outward = pc.utf8_slice_codeunits(squeezed, 0, -3)
+        sector = pc.binary_join_element_wise(outward, pc.utf8_slice_codeunits(squeezed, -3, -2),
+                                             " ")
+        return {"token": squeezed, "sector": sector, "district": outward}
+    if kind == "address":
+        folded = normalise.address(values)
+        street = pc.utf8_trim_whitespace(pc.replace_substring_regex(
+            folded, r"^(flat \w+ )?\d+[a-z]?\s+", ""))
+        return {"token": folded, "street": street}
+    if kind in ("nhs_number", "phone"):
+        return {"token": normalise.digits(values)}
+    if kind == "email":
+        return {"token": normalise.email(values)}
+    return {"token": normalise.fold(values)}
+
+
+def pseudonymise(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
+                 bloom: bool = False) -> pa.Table:
+    """Replace every identifier column of `table` by its token columns; keep the others."""
+    out: dict[str, pa.Array] = {}
+    identifiers = {c.name: c for c in contract.identifiers}
+    for name in table.column_names:
+        column = identifiers.get(name)
+        if column is None:
+            out[name] = table.column(name)
+            continue
+        kind = column.identifier or "other_id"
+        values = table.column(name).combine_chunks()
+        for suffix, plain in derived_values(kind, values).items():
+            out[f"{name}__{suffix}"] = tokeniser.tokens(f"{kind}.{suffix}", plain)
+        if bloom and kind in BLOOM_KINDS:
+            plain = normalise.full_name(values) if kind == "full_name" else normalise.fold(values)
+            out[f"{name}__bloom"] = tokeniser.bloom(kind, plain)
+    return pa.table(out)

@@ -1,0 +1,151 @@
+"""Validation as SQL: the contract becomes a pipeline that runs on any engine.
+
+Each column gets a cleaned text value, a typed value and a list of checks. A check that fails
+adds `<column index>:<code>` to the row's `_problems`; rows with no problems are accepted and
+the others quarantined, so rows in = rows accepted + rows quarantined by construction. Every
+check is a column expression over the whole table: no row-by-row Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from commonground.contribute.contract import Column, Contract
+from commonground.contribute.readers import ROW
+from commonground.engines import Pipeline
+
+PROBLEMS = "_problems"
+BOOLEAN_TRUE = ("true", "yes", "y", "1", "t")
+BOOLEAN_FALSE = ("false", "no", "n", "0", "f")
+# UK postcode shape (outward code, inward code), compared without spaces.
+POSTCODE_PATTERN = "^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+# Text a spreadsheet would run as a formula when the data is opened again (CSV injection).
+FORMULA_PATTERN = "^(=|@|\\+[^0-9 (]|-[^0-9. ]|\\t|\\r)"
+EARLIEST_DATE = "1880-01-01"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a check code means, for the quarantine's human message."""
+
+    code: str
+    expected: str
+
+
+def expected_text(column: Column, code: str) -> str:
+    if code == "required":
+        return "a value (this column is required)"
+    if code == "too_long":
+        return f"at most {column.max_length:,} characters"
+    if code == "nul_byte":
+        return "text without NUL (\\0) bytes"
+    if code == "formula":
+        return "plain text, not a spreadsheet formula (starts with =, +, - or @)"
+    if code == "not_allowed":
+        shown = ", ".join(column.allowed[:12]) + (" …" if len(column.allowed) > 12 else "")
+        return f"one of: {shown}"
+    if code == "out_of_range":
+        return f"a number between {column.minimum} and {column.maximum}"
+    if code == "implausible_date":
+        return f"a date between {EARLIEST_DATE} and today"
+    if code == "bad_value":
+        return {
+            "integer": "a whole number",
+            "decimal": "a number",
+            "date": "a date in one of the formats " + ", ".join(column.date_formats()),
+            "datetime": "a date and time in one of the formats " + ", ".join(column.date_formats()),
+            "month": "a month like 2018-01",
+            "boolean": "yes/no, true/false or 1/0",
+            "postcode": "a UK postcode like CM1 1AA",
+        }.get(column.type, f"a {column.type}")
+    return code
+
+
+def _parsed_time(value: str, formats: tuple[str, ...]) -> str:
+    tries = ", ".join(f"try_strptime({value}, {literal(f)})" for f in formats)
+    return f"coalesce({tries})" if len(formats) > 1 else tries
+
+
+def typed_expression(column: Column, value: str) -> str:
+    """The SQL for `column`'s typed value from its cleaned text `value` (NULL if it fails)."""
+    kind = column.type
+    if kind == "integer":
+        return f"try_cast({value} AS BIGINT)"
+    if kind == "decimal":
+        return f"try_cast({value} AS DOUBLE)"
+    if kind == "date":
+        return f"CAST({_parsed_time(value, column.date_formats())} AS DATE)"
+    if kind == "datetime":
+        return _parsed_time(value, column.date_formats())
+    if kind == "month":
+        return f"CAST({_parsed_time(value, column.formats or ('%Y-%m',))} AS DATE)"
+    if kind == "boolean":
+        yes = ", ".join(literal(v) for v in BOOLEAN_TRUE)
+        no = ", ".join(literal(v) for v in BOOLEAN_FALSE)
+        return (f"CASE WHEN lower({value}) IN ({yes}) THEN TRUE "
+                f"WHEN lower({value}) IN ({no}) THEN FALSE END")
+    if kind == "postcode":
+        squeezed = f"regexp_replace(upper({value}), '[^A-Z0-9]', '', 'g')"
+        return (f"CASE WHEN regexp_matches({squeezed}, {literal(POSTCODE_PATTERN)}) THEN "
+                f"substr({squeezed}, 1, length({squeezed}) - 3) || ' ' || "
+                f"substr({squeezed}, length({squeezed}) - 2, 3) END")
+    return value
+
+
+def checks(column: Column, value: str, typed: str, today: date) -> list[tuple[str, str]]:
+    """(code, SQL condition that is TRUE when the check fails) for one column."""
+    found: list[tuple[str, str]] = []
+    if column.required:
+        found.append(("required", f"{value} IS NULL"))
+    found.append(("too_long", f"length({value}) > {int(column.max_length)}"))
+    found.append(("nul_byte", f"strpos({value}, chr(0)) > 0"))
+    if column.type in ("string", "category") and column.role != "identifier":
+        found.append(("formula", f"regexp_matches({value}, {literal(FORMULA_PATTERN)})"))
+    if column.type not in ("string", "category"):
+        found.append(("bad_value", f"{value} IS NOT NULL AND {typed} IS NULL"))
+    if column.type == "category":
+        allowed = ", ".join(literal(v) for v in column.allowed)
+        found.append(("not_allowed", f"{value} NOT IN ({allowed})"))
+    if column.type in ("integer", "decimal") and (column.minimum is not None
+                                                  or column.maximum is not None):
+        low = f"{typed} < {float(column.minimum)}" if column.minimum is not None else "FALSE"
+        high = f"{typed} > {float(column.maximum)}" if column.maximum is not None else "FALSE"
+        found.append(("out_of_range", f"({low} OR {high})"))
+    if column.type in ("date", "datetime"):
+        latest = today.isoformat() if column.identifier == "dob" else "2100-12-31"
+        found.append(("implausible_date", f"({typed} < DATE {literal(EARLIEST_DATE)} "
+                                          f"OR {typed} > DATE {literal(latest)})"))
+    return found
+
+
+def validation_pipeline(contract: Contract, present: list[str], today: date) -> Pipeline:
+    """A pipeline over input `raw` (text columns + _row) returning typed columns + _problems.
+
+    `present` lists the contract's columns found in the file; the others are NULL.
+    """
+    cleaned = [f"{ident(ROW)}"]
+    for c in contract.columns:
+        source = f"nullif(trim({ident(c.name)}), '')" if c.name in present else "NULL"
+        cleaned.append(f"CAST({source} AS VARCHAR) AS {ident(c.name)}")
+    typed_cols = [ident(ROW)]
+    problem_items = []
+    for index, c in enumerate(contract.columns):
+        value = ident(c.name)
+        typed = typed_expression(c, value)
+        typed_cols.append(f"{typed} AS {ident(c.name)}")
+        for code, failing in checks(c, value, typed, today):
+            problem_items.append(f"CASE WHEN {failing} THEN '{index}:{code}' END")
+    problems = f"concat_ws(';', {', '.join(problem_items)})" if problem_items else "''"
+    return Pipeline.of(
+        ("cleaned", f"SELECT {', '.join(cleaned)} FROM raw"),
+        ("checked", f"SELECT {', '.join(typed_cols)}, {problems} AS {PROBLEMS} FROM cleaned"),
+    )

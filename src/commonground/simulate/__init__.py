@@ -1,0 +1,15 @@
+"""A seeded synthetic Essex-like county with ground truth, for demos, tests and benchmarks.
+
+    from commonground.simulate import CountyConfig, simulate_county
+    summary = simulate_county(CountyConfig(people=50_000, seed=1), Path("county"))
+"""
+
+from .config import CountyConfig, CountySummary
+from .county import simulate_county
+from .crime import Treatment, simulate_crimes
+from .geography import load_lsoas
+
+__all__ = [
+    "CountyConfig", "CountySummary", "Treatment", "load_lsoas", "simulate_county",
+    "simulate_crimes",
+]
