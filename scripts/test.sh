@@ -7,7 +7,7 @@ VENV=${VENV:-.venv}
 cd "$(dirname "$0")/.."
 
 echo "== ruff" >&2
-"$VENV/bin/ruff" check src tests bench
+"$VENV/bin/ruff" check .
 echo "== mypy" >&2
 "$VENV/bin/mypy"
 

@@ -69,3 +69,33 @@ def test_every_command_has_help(command: str) -> None:
     done = cg(command, "--help")
     assert done.returncode == 0
     assert "--json" in done.stdout
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_simulate_is_deterministic_at_the_default_scale(tmp_path: Path) -> None:
+    """The issue's promise: 50,000 people, seed 1, twice: the same bytes."""
+    runs = []
+    for name in ("a", "b"):
+        done = cg("simulate", str(tmp_path / name), "--people", "50000", "--seed", "1", "--json")
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    assert runs[0]["people"] == 50_000 and runs[0]["records"]["police/crimes"] > 1000
+    first, second = _digest(tmp_path / "a"), _digest(tmp_path / "b")
+    assert len(first) >= 19 and first == second
+    other = cg("simulate", str(tmp_path / "c"), "--people", "50000", "--seed", "2", "--json")
+    assert other.returncode == 0
+    assert _digest(tmp_path / "c") != first
+
+
+def test_simulate_refuses_a_folder_with_something_in_it(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("x")
+    done = cg("simulate", str(tmp_path), "--people", "500")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: output folder is not empty")

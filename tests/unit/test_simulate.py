@@ -252,7 +252,7 @@ def test_burglaries_cluster_as_near_repeats(busy: Path) -> None:
 
 def test_without_near_repeats_there_is_no_space_time_clustering() -> None:
     rng = np.random.default_rng(5)
-    easting, northing = rng.uniform(0, 4_000, 3_000), rng.uniform(0, 4_000, 3_000)
+    easting, northing = rng.uniform(0, 15_000, 3_000), rng.uniform(0, 15_000, 3_000)
     rate = np.full(3_000, 2.0)
     kind = np.zeros(3_000, np.int8)
     results = {}

@@ -34,7 +34,8 @@ class PartnershipKey:
 
     @property
     def fingerprint(self) -> str:
-        return hmac.new(self.secret, b"commonground:key-fingerprint", hashlib.sha256).hexdigest()[:16]
+        label = b"commonground:key-fingerprint"
+        return hmac.new(self.secret, label, hashlib.sha256).hexdigest()[:16]
 
     def __repr__(self) -> str:  # never print the secret, even by accident
         return f"PartnershipKey(fingerprint={self.fingerprint})"

@@ -59,7 +59,7 @@ class Extract:
 
     @property
     def rows_in(self) -> int:
-        return self.table.num_rows + len(self.rejections)
+        return int(self.table.num_rows) + len(self.rejections)
 
     @property
     def columns(self) -> list[str]:

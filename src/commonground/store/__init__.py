@@ -2,15 +2,27 @@
 
 from commonground.store.database import connect, current_revision, head_revision, migrate
 from commonground.store.hub import DATABASE_URL_VAR, Hub, HubError, init_hub, open_hub
-from commonground.store.models import Base, Dataset, DatasetVersion, Organisation, Run
+from commonground.store.models import (
+    Base,
+    Contribution,
+    Dataset,
+    DatasetVersion,
+    Erasure,
+    HubSetting,
+    Organisation,
+    Run,
+)
 
 __all__ = [
     "DATABASE_URL_VAR",
     "Base",
+    "Contribution",
     "Dataset",
     "DatasetVersion",
+    "Erasure",
     "Hub",
     "HubError",
+    "HubSetting",
     "Organisation",
     "Run",
     "connect",

@@ -46,6 +46,8 @@ class Dataset(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     name: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(String(2000), default="")
+    contract: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    contract_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="datasets")
@@ -69,6 +71,10 @@ class DatasetVersion(Base):
     schema: Mapped[dict[str, Any]] = mapped_column(JSON)
     engine: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # live -> deleted (retention, revocation); the row stays as the record that it existed.
+    state: Mapped[str] = mapped_column(String(16), default="live")
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
 
@@ -84,3 +90,49 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Contribution(Base):
+    """One upload: who sent which file under which agreement, and what became of its rows."""
+
+    __tablename__ = "contributions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_versions.id"),
+                                                   nullable=True)
+    contributor: Mapped[str] = mapped_column(String(64))
+    agreement: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agreement_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_file: Mapped[str] = mapped_column(String(300))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    data_hash: Mapped[str] = mapped_column(String(64))
+    rows_in: Mapped[int] = mapped_column(BigInteger)
+    rows_accepted: Mapped[int] = mapped_column(BigInteger)
+    rows_quarantined: Mapped[int] = mapped_column(BigInteger)
+    quarantine_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Erasure(Base):
+    """A person's rows removed from every version: the request's hash, never its content."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    rows_removed: Mapped[int] = mapped_column(BigInteger)
+    versions_rewritten: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HubSetting(Base):
+    """Small named facts about the hub, e.g. the partnership key's fingerprint (not the key)."""
+
+    __tablename__ = "hub_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))

@@ -1,0 +1,171 @@
+"""At source: turn a partner's raw file into a package the hub may receive.
+
+`prepare` runs on the partner's own machine (`commonground contribute --local`): it reads the
+file, validates it against the contract in the engine, quarantines what fails, pseudonymises
+every direct identifier with the partnership key and drops what the contract does not keep.
+What leaves is a folder:
+
+```
+package/
+  data.parquet         accepted rows: tokens in place of identifiers, typed values, _row
+  quarantine.parquet   one row per problem, identifier values withheld
+  package.json         counts, contract hash, key fingerprint, source file's SHA-256
+quarantine-full.csv    beside the package, never sent: the values found, for the steward
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from commonground import __version__
+from commonground.contribute.contract import Contract
+from commonground.contribute.keys import PartnershipKey
+from commonground.contribute.pseudonymise import Tokeniser, pseudonymise, token_columns
+from commonground.contribute.quarantine import quarantine_table
+from commonground.contribute.readers import ROW, Extract, ReadError, read_extract
+from commonground.contribute.validate import PROBLEMS, validation_pipeline
+from commonground.engines import Engine
+
+PACKAGE_FORMAT = 1
+DATA = "data.parquet"
+QUARANTINE = "quarantine.parquet"
+MANIFEST = "package.json"
+FULL_QUARANTINE = "quarantine-full.csv"
+
+
+def contract_hash(contract: Contract) -> str:
+    canonical = json.dumps(contract.raw, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Package:
+    folder: Path
+    manifest: dict[str, Any]
+
+    @property
+    def rows_in(self) -> int:
+        return int(self.manifest["rows_in"])
+
+    @property
+    def rows_accepted(self) -> int:
+        return int(self.manifest["rows_accepted"])
+
+    @property
+    def rows_quarantined(self) -> int:
+        return int(self.manifest["rows_quarantined"])
+
+    @classmethod
+    def open(cls, folder: Path) -> Package:
+        folder = Path(folder)
+        manifest_path = folder / MANIFEST
+        if not manifest_path.is_file():
+            raise ReadError(folder, f"is not a contribution package (no {MANIFEST}); make one "
+                                    "with `commonground contribute --local`")
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("format") != PACKAGE_FORMAT:
+            raise ReadError(folder, f"package format {manifest.get('format')} is not supported")
+        return cls(folder, manifest)
+
+
+def reconcile_columns(extract: Extract, contract: Contract) -> tuple[list[str], list[str]]:
+    """(contract columns present in the file, extra columns in the file); refuses what cannot
+    be accepted as a whole: missing required columns, or extra ones the contract rejects."""
+    present = [c for c in contract.names if c in extract.columns]
+    missing = [c.name for c in contract.columns if c.required and c.name not in extract.columns]
+    if missing:
+        raise ReadError(extract.path, f"missing required column(s) {', '.join(missing)} "
+                                      f"for contract '{contract.name}'; the file has "
+                                      f"{', '.join(extract.columns)}")
+    extra = [c for c in extract.columns if c not in contract.names]
+    if extra and contract.extra_columns == "reject":
+        raise ReadError(extract.path, f"column(s) {', '.join(extra)} are not in contract "
+                                      f"'{contract.name}', which rejects extra columns")
+    if not present:
+        raise ReadError(extract.path, f"none of the columns of contract '{contract.name}' are "
+                                      "in the file; is it the right contract?")
+    return present, extra
+
+
+def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine, out: Path,
+            *, today: date | None = None, bloom: bool = False) -> Package:
+    """Validate, quarantine and pseudonymise `path` into a package at `out/package/`."""
+    out = Path(out)
+    folder = out / "package"
+    if folder.exists():
+        raise FileExistsError(f"{folder} already exists; choose an empty output folder")
+    extract = read_extract(Path(path))
+    present, extra = reconcile_columns(extract, contract)
+    today = today or datetime.now(UTC).date()
+    checked = engine.run(validation_pipeline(contract, present, today), {"raw": extract.table})
+    ok = pc.equal(checked[PROBLEMS], "")
+    accepted = checked.filter(ok).drop_columns([PROBLEMS])
+    hub_quarantine = quarantine_table(extract, contract, checked, withhold=True)
+    full_quarantine = quarantine_table(extract, contract, checked, withhold=False)
+    dropped = [c.name for c in contract.columns if not c.keep and c.name in accepted.column_names]
+    accepted = accepted.drop_columns(dropped)
+    tokens = pseudonymise(accepted, contract, Tokeniser(key), bloom=bloom)
+    rows_quarantined = checked.num_rows - accepted.num_rows + len(extract.rejections)
+    assert extract.rows_in == tokens.num_rows + rows_quarantined  # nothing lost, ever
+
+    staging = out / f".package-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        pq.write_table(tokens, staging / DATA, compression="zstd")
+        pq.write_table(hub_quarantine, staging / QUARANTINE, compression="zstd")
+        manifest = {
+            "format": PACKAGE_FORMAT,
+            "contract": contract.name,
+            "contract_hash": contract_hash(contract),
+            "source_file": extract.path.name,
+            "source_sha256": file_sha256(extract.path),
+            "encoding": extract.encoding,
+            "delimiter": extract.delimiter,
+            "rows_in": extract.rows_in,
+            "rows_accepted": tokens.num_rows,
+            "rows_quarantined": rows_quarantined,
+            "problems": hub_quarantine.num_rows,
+            "columns_dropped": sorted(set(extra) | set(dropped)),
+            "identifier_columns": {c.name: token_columns(c, bloom) for c in contract.identifiers
+                                   if c.name in present},
+            "key_fingerprint": key.fingerprint,
+            "bloom": bloom,
+            "prepared_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "prepared_with": f"commonground {__version__}",
+            "engine": engine.name,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    pacsv.write_csv(full_quarantine, out / FULL_QUARANTINE)
+    return Package(folder, manifest)
+
+
+def accepted_rows(package: Package) -> pa.Table:
+    return pq.read_table(package.folder / DATA)
+
+
+__all__ = ["ROW", "Package", "accepted_rows", "contract_hash", "prepare", "reconcile_columns"]
