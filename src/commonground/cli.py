@@ -99,6 +99,25 @@ def demo(
     emit(result, as_json, lambda r: render_demo(r, out))
 
 
+def _mount() -> None:
+    """Each room's commands, mounted under their nouns."""
+    from commonground.commands import contribute, governance
+
+    app.add_typer(governance.org_app, name="org")
+    app.add_typer(governance.user_app, name="user")
+    app.add_typer(governance.agreement_app, name="agreement")
+    app.add_typer(governance.audit_app, name="audit")
+    app.add_typer(contribute.key_app, name="key")
+    app.add_typer(contribute.dataset_app, name="dataset")
+    app.add_typer(contribute.retention_app, name="retention")
+    app.command("contribute")(contribute.contribute)
+    app.command("catalogue")(contribute.catalogue)
+    app.command("erase")(contribute.erase)
+
+
+_mount()
+
+
 def _one_sentence(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if text.endswith(".") else text + "."

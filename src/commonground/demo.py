@@ -21,20 +21,10 @@ from rich.table import Table
 
 from commonground.engines import Engine, get_engine
 from commonground.errors import CommonGroundError
-from commonground.store import Hub, Organisation, Run, init_hub
+from commonground.store import Hub, Run, init_hub
 
 DEMO_MARKER = ".commonground-demo"
 Progress = Callable[[str, float], None]
-
-# The synthetic county's partners, as the hub knows them.
-PARTNERS: dict[str, tuple[str, str]] = {
-    "police": ("Essex Police", "police"),
-    "district_council": ("Chelmsford City Council", "council"),
-    "county_council": ("Essex County Council", "council"),
-    "fire": ("Essex County Fire and Rescue Service", "fire"),
-    "health": ("Mid and South Essex NHS Foundation Trust", "health"),
-}
-
 
 @dataclass
 class DemoContext:
@@ -88,54 +78,26 @@ def stage_hub(ctx: DemoContext) -> dict[str, Any]:
     hub = init_hub(ctx.hub_dir)
     (ctx.hub_dir / DEMO_MARKER).write_text("made by `commonground demo`\n")
     ctx.hub = hub
-    with hub.sessions().begin() as session:
-        for slug, (name, kind) in PARTNERS.items():
-            session.add(Organisation(slug=slug, name=name, kind=kind))
-    return {**hub.describe(), "organisations": len(PARTNERS)}
+    return hub.describe()
 
 
-# The police crime extract, minimised to what identifies no one: the crime, when, what, where.
-MINIMISED_CRIMES = """
-SELECT "URN" AS crime_ref,
-       CAST(try_strptime("OFFENCE_DATETIME", '%Y-%m-%d %H:%M:%S') AS TIMESTAMP) AS occurred_at,
-       "CRIME_TYPE" AS crime_type,
-       try_cast("EASTING" AS DOUBLE) AS easting,
-       try_cast("NORTHING" AS DOUBLE) AS northing,
-       "LSOA_CODE" AS lsoa11cd
-FROM raw
-ORDER BY _row
-"""
+def stage_partnership(ctx: DemoContext) -> dict[str, Any]:
+    from commonground.demo_partnership import stage_partnership as run
+
+    return run(ctx)
 
 
-def stage_lake(ctx: DemoContext) -> dict[str, Any]:
-    """Until contribution under agreements exists: a minimised crime extract in the lake."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
+    from commonground.demo_partnership import stage_contribute as run
 
-    from commonground.contribute.readers import read_csv
-    from commonground.contribute.versions import ensure_dataset, write_version
-    from commonground.engines import Pipeline
-
-    hub = ctx.require_hub()
-    extract = read_csv(ctx.extracts / "police" / "crimes.csv")
-    ensure_dataset(hub, "police", "crimes_minimised",
-                   "Recorded crime without victims or suspects: time, type, place.")
-    version = write_version(hub, ctx.engine, "police", "crimes_minimised",
-                            Pipeline.of(("minimised", MINIMISED_CRIMES)), {"raw": extract.table},
-                            {"source": extract.path.name})
-    truth = pq.read_table(ctx.truth / "record_truth.parquet", columns=["agency", "dataset"])
-    expected = pc.sum(pc.and_(pc.equal(truth["agency"], "police"),
-                              pc.equal(truth["dataset"], "crimes"))).as_py()
-    return {"dataset": "police/crimes_minimised", "version": version.number,
-            "rows_in": extract.rows_in, "rows_in_lake": version.rows,
-            "truth_records": expected, "matches_truth": version.rows == expected,
-            "content_hash": version.content_hash[:16]}
+    return run(ctx)
 
 
 STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("simulate", stage_simulate),
     ("hub", stage_hub),
-    ("lake", stage_lake),
+    ("partnership", stage_partnership),
+    ("contribute", stage_contribute),
 ]
 
 

@@ -14,6 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from commonground.governance import Actor, GovernanceError, actor_for
+from commonground.store import Hub, open_hub
+
 err = Console(stderr=True)
 out = Console()
 
@@ -22,6 +25,28 @@ HubOption = Annotated[
     typer.Option("--hub", envvar="COMMONGROUND_HUB", help="The hub folder (or $COMMONGROUND_HUB)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--as", envvar="COMMONGROUND_USER",
+                 help="Who is acting: a user name (or $COMMONGROUND_USER)."),
+]
+
+
+@contextmanager
+def opened_hub(path: Path) -> Iterator[Hub]:
+    """The hub at `path`, closed afterwards."""
+    hub = open_hub(path)
+    try:
+        yield hub
+    finally:
+        hub.close()
+
+
+def acting(hub: Hub, username: str | None) -> Actor:
+    """The person a command acts as; every command that touches data needs one."""
+    if not username:
+        raise GovernanceError("say who is acting with --as USERNAME or $COMMONGROUND_USER")
+    return actor_for(hub, username)
 
 
 def emit(result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:

@@ -53,6 +53,9 @@ class Column:
     max_length: int = DEFAULT_MAX_LENGTH
     keep: bool = True
     description: str = ""
+    # Which person of the record an identifier belongs to, where a record names several
+    # (a crime's victim and suspect): identifiers with the same subject describe one person.
+    subject: str = ""
 
     @property
     def is_identifier(self) -> bool:
@@ -124,7 +127,7 @@ def _column(raw: dict[str, Any], where: str) -> Column:
         identifier=kind, allowed=allowed, formats=formats,
         minimum=raw.get("min"), maximum=raw.get("max"),
         max_length=int(raw.get("max_length", DEFAULT_MAX_LENGTH)), keep=keep,
-        description=str(raw.get("description", "")),
+        description=str(raw.get("description", "")), subject=str(raw.get("subject", "")),
     )
 
 
@@ -156,7 +159,10 @@ def load_contract(path: Path) -> Contract:
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ContractError(f"{path}: not valid YAML ({type(exc).__name__})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ContractError(f"{path}: not valid YAML{where} ({problem})") from None
     return parse_contract(document, str(path))
 
 

@@ -60,14 +60,47 @@ def _session(master: str) -> Any:
     return _SESSION
 
 
-def _java_time_format(strftime_format: str) -> str:
-    """'%d/%m/%Y' -> 'd/M/yyyy', using sqlglot's own mapping of the two conventions."""
-    import sqlglot
+# strftime directives as Spark's (Java) datetime patterns. Single letters where Java allows
+# them: they parse one or two digits, as DuckDB's strptime does.
+_JAVA_PATTERN = {"Y": "yyyy", "y": "yy", "m": "M", "d": "d", "H": "H", "I": "h", "M": "m",
+                 "S": "s", "f": "SSSSSS", "b": "MMM", "B": "MMMM", "a": "EEE", "A": "EEEE",
+                 "p": "a", "z": "Z", "j": "D", "%": "%"}
 
-    quoted = strftime_format.replace("'", "''")
-    spark = sqlglot.transpile(f"SELECT STRPTIME(x, '{quoted}')", read="duckdb", write="spark")[0]
-    # spark == "SELECT TO_TIMESTAMP(x, '<java pattern>')": the pattern is the last literal.
-    return spark[spark.index("'") + 1 : spark.rindex("'")].replace("''", "'")
+
+_PADDED = {"m": "MM", "d": "dd", "H": "HH", "I": "hh", "M": "mm", "S": "ss"}
+
+
+def java_time_pattern(strftime_format: str) -> str:
+    """'%d/%m/%YT%H' -> "d/M/yyyy'T'H": directives mapped, literal letters quoted.
+
+    Numbers run together ('%Y%m%d') need fixed widths to be split, so a directive with a
+    neighbouring directive takes Java's two-letter form.
+    """
+    tokens: list[tuple[bool, str]] = []  # (is_directive, text)
+    i = 0
+    while i < len(strftime_format):
+        ch = strftime_format[i]
+        if ch == "%" and i + 1 < len(strftime_format):
+            directive = strftime_format[i + 1]
+            if directive not in _JAVA_PATTERN:
+                raise ValueError(f"strftime directive %{directive} has no Spark equivalent")
+            tokens.append((True, directive))
+            i += 2
+        else:
+            if tokens and not tokens[-1][0]:
+                tokens[-1] = (False, tokens[-1][1] + ch)
+            else:
+                tokens.append((False, ch))
+            i += 1
+    out: list[str] = []
+    for k, (is_directive, text) in enumerate(tokens):
+        if not is_directive:
+            quoted = text.replace("'", "''")
+            out.append(f"'{quoted}'" if any(c.isalpha() or c == "'" for c in text) else text)
+            continue
+        crowded = (k > 0 and tokens[k - 1][0]) or (k + 1 < len(tokens) and tokens[k + 1][0])
+        out.append(_PADDED[text] if crowded and text in _PADDED else _JAVA_PATTERN[text])
+    return "".join(out)
 
 
 def to_spark_sql(sql: str) -> str:
@@ -83,7 +116,7 @@ def to_spark_sql(sql: str) -> str:
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "try_strptime":
             value, fmt = node.expressions
             if isinstance(fmt, exp.Literal):
-                java = exp.Literal.string(_java_time_format(fmt.this))
+                java = exp.Literal.string(java_time_pattern(fmt.this))
                 return exp.Anonymous(this="TRY_TO_TIMESTAMP", expressions=[value, java])
         return node
 

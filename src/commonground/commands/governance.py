@@ -1,0 +1,255 @@
+"""Governance commands: organisations, people, agreements and the audit log.
+
+Mounted by cli.py as `org`, `user`, `agreement` and `audit`. Who is acting comes from
+`--as USERNAME` or $COMMONGROUND_USER; only the first organisation and the first admin may
+be added without one (while the hub has no people).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from commonground.commands.output import HubOption, JsonOption, emit, key_values, rows_table
+from commonground.governance import (
+    Actor,
+    AgreementView,
+    GovernanceError,
+    Resource,
+    actor_for,
+    add_organisation,
+    add_person,
+    amend_agreement,
+    draft_agreement,
+    get_agreement,
+    issue_token,
+    list_agreements,
+    list_organisations,
+    require,
+    revoke_agreement,
+    sign_agreement,
+    verify,
+)
+from commonground.store import Hub, open_hub
+
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--as", envvar="COMMONGROUND_USER",
+                 help="Who is acting: a user name (or $COMMONGROUND_USER)."),
+]
+
+org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
+user_app = typer.Typer(help="People, their roles and API tokens.", no_args_is_help=True)
+agreement_app = typer.Typer(help="Data sharing agreements.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[Hub]:
+    hub = open_hub(path)
+    try:
+        yield hub
+    finally:
+        hub.close()
+
+
+def _actor(hub: Hub, username: str | None) -> Actor:
+    if not username:
+        raise GovernanceError("say who is acting with --as USERNAME or $COMMONGROUND_USER")
+    return actor_for(hub, username)
+
+
+def _maybe_actor(hub: Hub, username: str | None) -> Actor | None:
+    # None is accepted by the library only while the hub has no people (bootstrap).
+    return actor_for(hub, username) if username else None
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        raise GovernanceError(f"{path} is not valid YAML") from None
+    if not isinstance(loaded, dict):
+        raise GovernanceError(f"{path} must hold one agreement as a mapping of fields")
+    return loaded
+
+
+# --- organisations -------------------------------------------------------------------------
+
+@org_app.command("add")
+def org_add(
+    slug: Annotated[str, typer.Argument(help="Short name, e.g. essex-police.")],
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
+    kind: Annotated[str, typer.Option("--kind",
+                                      help="police, council, fire, health, ngo or university.")],
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a partner organisation (an admin; no one needed before the first person)."""
+    with _open(hub) as opened:
+        result = add_organisation(opened, slug, name, kind,
+                                  actor=_maybe_actor(opened, acting))
+    emit(result, as_json, key_values("Organisation added"))
+
+
+@org_app.command("list")
+def org_list(hub: HubOption = Path("hub"), as_json: JsonOption = False) -> None:
+    """List partner organisations."""
+    with _open(hub) as opened:
+        result = {"organisations": list_organisations(opened)}
+    emit(result, as_json, rows_table("Organisations", "organisations"))
+
+
+# --- people --------------------------------------------------------------------------------
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Log-in name, e.g. j.smith.")],
+    org: Annotated[str, typer.Option("--org", help="The person's organisation (slug).")],
+    role: Annotated[list[str], typer.Option(
+        "--role", help="steward, analyst, researcher, output_checker, governance_lead, admin "
+                       "(repeat for several).")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Work e-mail.")] = None,
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a person and print their API token once (it is never shown again)."""
+    with _open(hub) as opened:
+        actor = _maybe_actor(opened, acting)
+        person = add_person(opened, username, org, role, display_name=name, email=email,
+                            actor=actor)
+        token = issue_token(opened, person, actor=actor)
+    result = {"username": person.username, "organisation": person.organisation,
+              "roles": sorted(person.roles), "token": token,
+              "note": "the token is shown once; store it safely"}
+    emit(result, as_json, key_values("Person added"))
+
+
+@user_app.command("token")
+def user_token(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Issue a new API token (for yourself, or as an admin for someone else)."""
+    with _open(hub) as opened:
+        token = issue_token(opened, username, actor=_actor(opened, acting))
+    emit({"username": username, "token": token}, as_json, key_values("Token issued"))
+
+
+# --- agreements ----------------------------------------------------------------------------
+
+def _agreement_result(view: AgreementView) -> dict[str, Any]:
+    return view.to_dict()
+
+
+@agreement_app.command("add")
+def agreement_add(
+    file: Annotated[Path, typer.Option("--file", exists=True, dir_okay=False,
+                                       help="The agreement as YAML.")],
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft a new agreement from a YAML document (a governance lead of a party)."""
+    with _open(hub) as opened:
+        view = draft_agreement(opened, _actor(opened, acting), _load_yaml(file))
+    emit(_agreement_result(view), as_json, key_values(f"Agreement {view.slug} drafted"))
+
+
+@agreement_app.command("amend")
+def agreement_amend(
+    file: Annotated[Path, typer.Option("--file", exists=True, dir_okay=False,
+                                       help="The amended agreement as YAML (same slug).")],
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft a new version of an agreement; earlier versions are kept unchanged."""
+    with _open(hub) as opened:
+        view = amend_agreement(opened, _actor(opened, acting), _load_yaml(file))
+    emit(_agreement_result(view), as_json,
+         key_values(f"Agreement {view.slug} v{view.version} drafted"))
+
+
+@agreement_app.command("sign")
+def agreement_sign(
+    slug: Annotated[str, typer.Argument(help="The agreement.")],
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign the newest version for your organisation (a governance lead of a party)."""
+    with _open(hub) as opened:
+        view = sign_agreement(opened, _actor(opened, acting), slug)
+    emit(_agreement_result(view), as_json, key_values(f"Agreement {slug} signed"))
+
+
+@agreement_app.command("list")
+def agreement_list(
+    all_versions: Annotated[bool, typer.Option("--all", help="Every version.")] = False,
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List agreements (newest version of each)."""
+    with _open(hub) as opened:
+        views = list_agreements(opened, _actor(opened, acting), all_versions=all_versions)
+    rows = [{"slug": v.slug, "version": v.version, "status": v.status,
+             "in_force": v.in_force, "parties": ", ".join(v.parties),
+             "expires_on": v.expires_on.isoformat()} for v in views]
+    emit({"agreements": rows}, as_json, rows_table("Agreements", "agreements"))
+
+
+@agreement_app.command("show")
+def agreement_show(
+    slug: Annotated[str, typer.Argument(help="The agreement.")],
+    version: Annotated[int | None, typer.Option("--version", help="Default: newest.")] = None,
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one agreement version: parties, purposes, data items, signatures."""
+    with _open(hub) as opened:
+        view = get_agreement(opened, _actor(opened, acting), slug, version)
+    emit(_agreement_result(view), as_json, key_values(f"Agreement {slug} v{view.version}"))
+
+
+@agreement_app.command("revoke")
+def agreement_revoke(
+    slug: Annotated[str, typer.Argument(help="The agreement.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it ends now.")],
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an agreement now: every access that relied on it ends."""
+    with _open(hub) as opened:
+        view = revoke_agreement(opened, _actor(opened, acting), slug, reason)
+    emit(_agreement_result(view), as_json, key_values(f"Agreement {slug} revoked"))
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+@audit_app.command("verify")
+def audit_verify(
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the audit log's hash chain; exit 1 if any entry was edited, deleted or moved."""
+    with _open(hub) as opened:
+        require(opened, _actor(opened, acting), "audit.verify", Resource("audit"))
+        report = verify(opened)
+    emit(report.to_dict(), as_json, key_values("Audit log"))
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,90 @@
+"""Governance: organisations, people, agreements, the policy check and the audit log.
+
+Every public operation elsewhere receives an `Actor` and calls `require(...)` before it
+touches data; `require` writes the decision to the hash-chained audit log either way.
+"""
+
+from commonground.governance.actors import ROLES, Actor, actor_for
+from commonground.governance.agreements import (
+    STATUSES,
+    AgreementView,
+    amend_agreement,
+    draft_agreement,
+    get_agreement,
+    list_agreements,
+    refresh_expiry,
+    revoke_agreement,
+    sign_agreement,
+)
+from commonground.governance.audit import AuditRecord, AuditReport, entries, record, verify
+from commonground.governance.documents import LEGAL_BASES, AgreementDocument
+from commonground.governance.errors import (
+    AuthenticationFailed,
+    GovernanceError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from commonground.governance.people import (
+    ORGANISATION_KINDS,
+    add_organisation,
+    add_person,
+    deactivate_person,
+    list_organisations,
+    list_people,
+    set_roles,
+)
+from commonground.governance.policy import (
+    ACTIONS,
+    RULES,
+    Decision,
+    Resource,
+    allowed_columns,
+    may,
+    require,
+)
+from commonground.governance.tokens import authenticate, issue_token, revoke_tokens
+
+__all__ = [
+    "ACTIONS",
+    "LEGAL_BASES",
+    "ORGANISATION_KINDS",
+    "ROLES",
+    "RULES",
+    "STATUSES",
+    "Actor",
+    "AgreementDocument",
+    "AgreementView",
+    "AuditRecord",
+    "AuditReport",
+    "AuthenticationFailed",
+    "Decision",
+    "GovernanceError",
+    "InvalidTransition",
+    "NotFound",
+    "PermissionDenied",
+    "Resource",
+    "actor_for",
+    "add_organisation",
+    "add_person",
+    "allowed_columns",
+    "amend_agreement",
+    "authenticate",
+    "deactivate_person",
+    "draft_agreement",
+    "entries",
+    "get_agreement",
+    "issue_token",
+    "list_agreements",
+    "list_organisations",
+    "list_people",
+    "may",
+    "record",
+    "refresh_expiry",
+    "require",
+    "revoke_agreement",
+    "revoke_tokens",
+    "set_roles",
+    "sign_agreement",
+    "verify",
+]
