@@ -72,7 +72,7 @@ def key_trust(
 
     with opened_hub(hub) as h:
         who = acting(h, actor)
-        require(h, who, "organisation.manage", Resource(kind="hub", name="settings"))
+        require(h, who, "hub.configure", Resource(kind="hub", name="settings"))
         set_key_fingerprint(h, fingerprint)
     emit({"fingerprint": fingerprint}, as_json, key_values("Hub trusts key"))
 

@@ -16,6 +16,7 @@ quarantine-full.csv    beside the package, never sent: the values found, for the
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import shutil
@@ -95,16 +96,24 @@ def reconcile_columns(extract: Extract, contract: Contract) -> tuple[list[str], 
     present = [c for c in contract.names if c in extract.columns]
     missing = [c.name for c in contract.columns if c.required and c.name not in extract.columns]
     if missing:
+        # The header is not echoed: when a file has no header row its first record stands in
+        # for one, and names and dates of birth must never reach an error message. Only names
+        # close to a missing column are shown (a close match is a misspelt header, not data).
+        lowered = {c.lower(): c for c in extract.columns}
+        hints = [f"'{lowered[found[0]]}' for '{name}'" for name in missing
+                 if (found := difflib.get_close_matches(name.lower(), list(lowered), 1, 0.8))]
+        hint = (f"; the file has {', '.join(hints)} (names must match exactly)" if hints else
+                f"; none of the file's {len(extract.columns)} column names is close "
+                "(is its first row a header?)")
         raise ReadError(extract.path, f"missing required column(s) {', '.join(missing)} "
-                                      f"for contract '{contract.name}'; the file has "
-                                      f"{', '.join(extract.columns)}")
+                                      f"for contract '{contract.name}'{hint}")
+    if not present:  # before the extra columns are named: they may be a first record
+        raise ReadError(extract.path, f"none of the columns of contract '{contract.name}' are "
+                                      "in the file; is it the right contract?")
     extra = [c for c in extract.columns if c not in contract.names]
     if extra and contract.extra_columns == "reject":
         raise ReadError(extract.path, f"column(s) {', '.join(extra)} are not in contract "
                                       f"'{contract.name}', which rejects extra columns")
-    if not present:
-        raise ReadError(extract.path, f"none of the columns of contract '{contract.name}' are "
-                                      "in the file; is it the right contract?")
     return present, extra
 
 

@@ -233,7 +233,12 @@ def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
 
 def pseudonymise(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
                  bloom: bool = False) -> pa.Table:
-    """Replace every identifier column of `table` by its token columns; keep the others."""
+    """Replace every identifier column of `table` by its token columns; keep the others.
+
+    Normalising and hashing run on each column's distinct values only; the token columns are
+    dictionary arrays over the row indices, so no per-row work or copy is needed (Parquet
+    stores them dictionary-encoded anyway).
+    """
     out: dict[str, pa.Array] = {}
     identifiers = {c.name: c for c in contract.identifiers}
     for name in table.column_names:
@@ -242,10 +247,14 @@ def pseudonymise(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
             out[name] = table.column(name)
             continue
         kind = column.identifier or "other_id"
-        values = table.column(name).combine_chunks()
-        for suffix, plain in derived_values(kind, values).items():
-            out[f"{name}__{suffix}"] = tokeniser.tokens(f"{kind}.{suffix}", plain)
+        encoded = pc.dictionary_encode(table.column(name).combine_chunks())
+        distinct = encoded.dictionary
+        for suffix, plain in derived_values(kind, distinct).items():
+            tokens = tokeniser.tokens(f"{kind}.{suffix}", plain)
+            out[f"{name}__{suffix}"] = pa.DictionaryArray.from_arrays(encoded.indices, tokens)
         if bloom and kind in BLOOM_KINDS:
-            plain = normalise.full_name(values) if kind == "full_name" else normalise.fold(values)
-            out[f"{name}__bloom"] = tokeniser.bloom(kind, plain)
+            plain = normalise.full_name(distinct) if kind == "full_name" else normalise.fold(
+                distinct)
+            out[f"{name}__bloom"] = pa.DictionaryArray.from_arrays(
+                encoded.indices, tokeniser.bloom(kind, plain))
     return pa.table(out)

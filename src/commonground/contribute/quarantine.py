@@ -22,8 +22,23 @@ WITHHELD = "(withheld: identifier)"
 FOUND_CHARS = 60
 
 
+# The quarantine is read in a spreadsheet (quarantine-full.csv is made for the steward to open):
+# a found value that starts like a formula, such as the `=cmd|' /C calc'!A0` it was quarantined
+# for, would run there. A leading apostrophe makes a spreadsheet show it as text; plain signed
+# numbers (-3) are left as they are.
+FORMULA_START = r"^[=+@-]"
+PLAIN_NUMBER = r"^[+-]?[0-9][0-9.,]*$"
+
+
+def _inert(text: pa.Array) -> pa.Array:
+    risky = pc.and_(pc.match_substring_regex(text, FORMULA_START),
+                    pc.invert(pc.match_substring_regex(text, PLAIN_NUMBER)))
+    return pc.if_else(risky, pc.binary_join_element_wise(pa.scalar("'"), text, ""), text)
+
+
 def _shown(values: pa.Array) -> pa.Array:
-    """What was found, short and printable: control characters made visible, long text cut."""
+    """What was found, short and printable: control characters made visible, long text cut,
+    and nothing a spreadsheet would run as a formula."""
     text = pc.fill_null(values, "")
     text = pc.replace_substring(text, "\x00", "\\0")
     text = pc.replace_substring_regex(text, r"[\x01-\x1f]", "?")
@@ -31,7 +46,13 @@ def _shown(values: pa.Array) -> pa.Array:
     annotated = pc.binary_join_element_wise(
         pc.utf8_slice_codeunits(text, 0, FOUND_CHARS), pa.scalar("… ("), lengths,
         pa.scalar(" characters)"), "")
-    return pc.if_else(pc.greater(pc.utf8_length(text), FOUND_CHARS), annotated, text)
+    return _inert(pc.if_else(pc.greater(pc.utf8_length(text), FOUND_CHARS), annotated, text))
+
+
+def _rejection_expected(code: str, columns: int) -> str:
+    if code == "unclosed_quote":
+        return 'a closing double quote (") for every opening one'
+    return f"{columns} fields, as in the header"
 
 
 def quarantine_table(extract: Extract, contract: Contract, checked: pa.Table,
@@ -42,6 +63,8 @@ def quarantine_table(extract: Extract, contract: Contract, checked: pa.Table,
     """
     bad = checked.filter(pc.not_equal(checked[PROBLEMS], ""))
     parts: list[pa.Table] = []
+    # File names are the partner's too, and repeated on every row (`=calc.csv` is legal).
+    file_name = _inert(pa.array([extract.path.name], pa.string()))[0].as_py()
     if bad.num_rows:
         items = pc.split_pattern(bad[PROBLEMS], ";")
         parents = pc.list_parent_indices(items)
@@ -73,7 +96,7 @@ def quarantine_table(extract: Extract, contract: Contract, checked: pa.Table,
             for i, value in zip(where, values.to_pylist(), strict=True):
                 found[i] = value
         parts.append(pa.table({
-            "file": pa.array([extract.path.name] * len(names), pa.string()),
+            "file": pa.array([file_name] * len(names), pa.string()),
             "row": rows, "line": pa.nulls(len(names), pa.int64()),
             "column": pa.array(names, pa.string()), "problem": pa.array(codes, pa.string()),
             "expected": pa.array(expected, pa.string()), "found": pa.array(found, pa.string()),
@@ -81,10 +104,10 @@ def quarantine_table(extract: Extract, contract: Contract, checked: pa.Table,
     if extract.rejections:
         rejected = extract.rejections
         parts.append(pa.table({
-            "file": [extract.path.name] * len(rejected),
+            "file": [file_name] * len(rejected),
             "row": [r.row for r in rejected], "line": [r.line for r in rejected],
-            "column": [None] * len(rejected), "problem": ["ragged_row"] * len(rejected),
-            "expected": [f"{len(extract.columns)} fields, as in the header"] * len(rejected),
+            "column": [None] * len(rejected), "problem": [r.code for r in rejected],
+            "expected": [_rejection_expected(r.code, len(extract.columns)) for r in rejected],
             "found": [r.problem for r in rejected],
         }, schema=SCHEMA))
     if not parts:

@@ -21,7 +21,19 @@ BOOLEAN_FALSE = ("false", "no", "n", "0", "f")
 # UK postcode shape (outward code, inward code), compared without spaces.
 POSTCODE_PATTERN = "^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
 # Text a spreadsheet would run as a formula when the data is opened again (CSV injection).
-FORMULA_PATTERN = "^(=|@|\\+[^0-9 (]|-[^0-9. ]|\\t|\\r)"
+# A value starting with =, @, tab, CR or LF is always flagged. One starting with + or - is
+# flagged as soon as anything after the sign could name a function, a cell or another program
+# (a letter, |, !, :, = or @): the older rule only looked at the character after the sign, so
+# OWASP's own payloads `-2+3+cmd|' /C calc'!A0` and `+2+3+cmd|...` passed. Letter-free
+# arithmetic such as `-3`, `-2+3` or a phone number `+44 (0)1245 000000` cannot reach
+# anything and is kept; numeric columns are never checked (a typed -3 is a number).
+FORMULA_PATTERN = "^([=@\\t\\r\\n]|[+-][^A-Za-z|!:=@]*[A-Za-z|!:=@])"
+# Whole numbers and decimals as plain text. DuckDB's cast alone also reads '3.5' (rounded to
+# 4), '0x10', '1_000' and 'inf', which Spark reads differently or not at all: the text must
+# have a number's shape before it is cast, so both engines accept and reject the same values.
+# A trailing '.0' (how pandas writes whole numbers from a column with gaps) is allowed.
+INTEGER_PATTERN = "^[+-]?[0-9]+([.]0*)?$"
+DECIMAL_PATTERN = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 EARLIEST_DATE = "1880-01-01"
 
 
@@ -49,7 +61,8 @@ def expected_text(column: Column, code: str) -> str:
     if code == "nul_byte":
         return "text without NUL (\\0) bytes"
     if code == "formula":
-        return "plain text, not a spreadsheet formula (starts with =, +, - or @)"
+        return ("plain text, not a spreadsheet formula (=, @, or + or - followed by letters "
+                "or |)")
     if code == "not_allowed":
         shown = ", ".join(column.allowed[:12]) + (" …" if len(column.allowed) > 12 else "")
         return f"one of: {shown}"
@@ -79,9 +92,12 @@ def typed_expression(column: Column, value: str) -> str:
     """The SQL for `column`'s typed value from its cleaned text `value` (NULL if it fails)."""
     kind = column.type
     if kind == "integer":
-        return f"try_cast({value} AS BIGINT)"
+        whole = f"regexp_replace({value}, '[.]0*$', '')"
+        return (f"CASE WHEN regexp_matches({value}, {literal(INTEGER_PATTERN)}) "
+                f"THEN try_cast({whole} AS BIGINT) END")
     if kind == "decimal":
-        return f"try_cast({value} AS DOUBLE)"
+        return (f"CASE WHEN regexp_matches({value}, {literal(DECIMAL_PATTERN)}) "
+                f"THEN try_cast({value} AS DOUBLE) END")
     if kind == "date":
         return f"CAST({_parsed_time(value, column.date_formats())} AS DATE)"
     if kind == "datetime":

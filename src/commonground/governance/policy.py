@@ -58,6 +58,7 @@ _READERS = {"analyst": PARTY, "researcher": PARTY, "steward": OWNER}
 RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("organisation.manage", "organisation", {"admin": ANY}),
     _rule("person.manage", "person", {"admin": ANY}),
+    _rule("hub.configure", "hub", {"admin": ANY}),
     _rule("agreement.draft", "agreement", {"governance_lead": PARTY}),
     _rule("agreement.sign", "agreement", {"governance_lead": PARTY}),
     _rule("agreement.revoke", "agreement", {"governance_lead": PARTY}),
