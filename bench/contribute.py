@@ -108,7 +108,9 @@ def main() -> None:
         start = time.perf_counter()
         write_csv(source, args.rows)
         size_mb = source.stat().st_size / 1e6
-        print(f"wrote {args.rows:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - start:.1f} s")
+        took = time.perf_counter() - start
+        took = time.perf_counter() - start
+        print(f"wrote {args.rows:,} rows ({size_mb:,.0f} MB) in {took:.1f} s")
         floor = bare_duckdb(source, work / "bare.parquet")
         engine = get_engine(args.engine)
         start = time.perf_counter()

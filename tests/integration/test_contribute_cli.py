@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from tests.conftest import shared_data
 
 
@@ -82,7 +81,7 @@ def partnership(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     key = cg(hub, "key", "create", str(base / "partnership.key"))
     cg(hub, "key", "trust", key["fingerprint"], user="admin")
     agreement = base / "agreement.yaml"
-    agreement.write_text(f"""
+    agreement.write_text("""
 slug: essex-sharing
 title: Essex police and council sharing agreement
 parties: [police, council]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -47,6 +48,7 @@ class Rejection:
     row: int
     line: int | None
     problem: str
+    code: str = "ragged_row"  # or "unclosed_quote": the quarantine's `problem`
 
 
 @dataclass
@@ -87,20 +89,56 @@ def scan(path: Path) -> tuple[str, bool]:
         else:
             encoding = "utf-8"
         fh.seek(0)
+        # UTF-16 without a byte-order mark is valid UTF-8 (text with a NUL after or before
+        # every letter), so it was read as UTF-8 and its header never matched any contract.
+        wide = _utf16_without_bom(fh.read(4096))
+        if wide:
+            return wide, True
+        fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
+        consumed, multibyte = 0, False
         for block in iter(lambda: fh.read(16 << 20), b""):
             quoted = quoted or b'"' in block
             if encoding != "cp1252":
+                pending = len(decoder.getstate()[0])
                 try:
                     decoder.decode(block)
-                except UnicodeDecodeError:
+                except UnicodeDecodeError as exc:
+                    # Valid UTF-8 letters before a byte UTF-8 forbids: a UTF-8 file with a
+                    # stray byte (or two files pasted together). Read as Windows-1252 every
+                    # é in it would silently become Ã©, so the file is refused instead.
+                    at = max(exc.start - pending, 0)
+                    if multibyte or not block[:at].isascii():
+                        _refuse_mixed(path, consumed + at, block[at])
                     encoding = "cp1252"
+                multibyte = multibyte or not block.isascii()
+            consumed += len(block)
         if encoding != "cp1252":
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 encoding = "cp1252"
     return encoding, quoted
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 text that has no BOM."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 8:
+        return None
+    if odd.count(0) >= 0.4 * len(odd) and even.count(0) <= 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.4 * len(even) and odd.count(0) <= 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _refuse_mixed(path: Path, offset: int, byte: int) -> None:
+    with path.open("rb") as fh:
+        line = fh.read(offset).count(b"\n") + 1
+    raise ReadError(path, f"mixes encodings: it is UTF-8 before line {line}, which has a byte "
+                          f"(0x{byte:02x}) UTF-8 does not allow; save it as UTF-8 and send it "
+                          "again")
 
 
 def _sample_text(path: Path, encoding: str) -> str:
@@ -122,14 +160,30 @@ def detect_delimiter(sample: str) -> str:
 
 
 def _header(sample: str, delimiter: str, path: Path) -> list[str]:
+    return _header_rows(sample, delimiter, path)[0]
+
+
+def _header_rows(sample: str, delimiter: str, path: Path) -> tuple[list[str], int]:
+    """The header and how many rows the CSV parser must skip to reach the data.
+
+    1. newline="" lets the csv module split lines at CR as the Arrow parser does: files with
+       old Mac line endings (CR only) were refused as "new-line character seen in unquoted
+       field".
+    2. Blank lines above the header are skipped (they made the header empty, and the file was
+       called empty); the Arrow parser counts them in `skip_rows`.
+    """
+    skipped = 0
     try:
-        first = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
-    except StopIteration:
-        raise ReadError(path, "the file is empty (no header row)") from None
+        for first in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            skipped += 1
+            if any(h.strip().lstrip("\ufeff") for h in first):
+                break
+        else:
+            raise ReadError(path, "the file is empty (no header row)")
     except csv.Error as exc:
         raise ReadError(path, f"the header row cannot be read ({exc})") from None
     header = [h.strip().lstrip("\ufeff") for h in first]
-    return header
+    return header, skipped
 
 
 def check_header(header: list[str], path: Path) -> None:
@@ -158,7 +212,7 @@ def read_csv(path: Path) -> Extract:
     if not sample.strip():
         raise ReadError(path, "the file is empty (only blank lines)")
     delimiter = detect_delimiter(sample)
-    header = _header(sample, delimiter, path)
+    header, skip_rows = _header_rows(sample, delimiter, path)
     check_header(header, path)
 
     invalid: list[tuple[int | None, int, int]] = []
@@ -181,7 +235,8 @@ def read_csv(path: Path) -> Extract:
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                column_names=header, skip_rows=1, encoding=encoding, use_threads=threads,
+                column_names=header, skip_rows=skip_rows, encoding=encoding,
+                use_threads=threads,
                 block_size=block_size,
             ),
             parse_options=pacsv.ParseOptions(
@@ -203,19 +258,101 @@ def read_csv(path: Path) -> Extract:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         problem = str(exc).splitlines()[0][:200]
         raise ReadError(path, f"cannot be read as {encoding} delimited text ({problem})") from None
+    # The Arrow parser numbers records (the header is 1), not lines: blank lines and quoted
+    # fields running over lines set the two apart, so the lines are counted separately.
+    first_data = skip_rows + 1
     rejections = [
-        Rejection(row=(line - 1) if line else -1, line=line,
+        Rejection(row=(number - skip_rows) if number else -1, line=None,
                   problem=f"has {actual} fields where the header has {expected}")
-        for line, expected, actual in invalid
+        for number, expected, actual in invalid
     ]
-    return Extract(path, _number(table, rejections), encoding, delimiter, rejections)
+    table = _number(table, rejections)
+    swallowing = _swallowing(table, header, delimiter) if quoted else None
+    if swallowing is not None:
+        # Accepted only because the quote closed in the right column by chance: the records
+        # it swallowed would be lost inside one field. Quarantined with the lines it covers.
+        rows = table.filter(swallowing)[ROW].to_pylist()
+        table = table.filter(pc.invert(swallowing))
+        rejections += [Rejection(row=r, line=None, problem="", code="unclosed_quote")
+                       for r in rows]
+    spans = _record_lines(path, encoding, delimiter, skip_rows,
+                          {r.row for r in rejections if r.row > 0})
+    located = []
+    for r in sorted(rejections, key=lambda r: r.row):
+        start, end = spans.get(r.row, (r.row + first_data - 1,) * 2)
+        if r.code == "unclosed_quote":
+            problem = (f"a quoted field runs from line {start} to line {end}, over lines that "
+                       "look like whole records: a closing quote is probably missing")
+        elif end > start:
+            problem = (f"{r.problem}; it runs from line {start} to line {end}: is a closing "
+                       "quote missing?")
+        else:
+            problem = r.problem
+        located.append(Rejection(r.row, start, problem, r.code))
+    return Extract(path, table, encoding, delimiter, located)
+
+
+def _swallowing(table: pa.Table, header: list[str], delimiter: str) -> pa.Array | None:
+    """Which records hold a line break followed by a line with a whole record's delimiters.
+
+    An opening quote that is never closed takes the next lines into its field; when the field
+    ends in the right column by chance, the record looks fine and the swallowed records vanish.
+    None when no record looks like that (the usual case, found without a regular expression
+    unless some value holds a line break).
+    """
+    if len(header) < 2:
+        return None
+    separators = max(len(header) - 1, 1)
+    pattern = f"[\r\n]([^\r\n{delimiter}]*[{delimiter}]){{{separators}}}"
+    found = None
+    for name in header:
+        column = table.column(name)
+        if not pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
+            continue
+        hit = pc.fill_null(pc.match_substring_regex(column, pattern), False)
+        found = hit if found is None else pc.or_(found, hit)
+    if found is None or not pc.any(found).as_py():
+        return None
+    return found
+
+
+def _record_lines(path: Path, encoding: str, delimiter: str, skip_rows: int,
+                  wanted: set[int]) -> dict[int, tuple[int, int]]:
+    """(first line, last line) in the file of each wanted record (1 = first after the header).
+
+    Made only for files with a rejected record, and stopped after the last one. The csv
+    module splits records as the Arrow parser does and counts physical lines as it goes.
+    """
+    spans: dict[int, tuple[int, int]] = {}
+    if not wanted:
+        return spans
+    last = max(wanted)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)  # the 1M-character fields the Arrow parser accepts
+    try:
+        with path.open(encoding=encoding, errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            number, end = -skip_rows, 0
+            for record in reader:
+                start, end = end + 1, reader.line_num
+                if not record and number >= 0:
+                    continue  # a blank line: no record (the Arrow parser skips it too)
+                number += 1
+                if number in wanted:
+                    spans[number] = (start, end)
+                if number >= last:
+                    break
+    except csv.Error:
+        pass  # the lines are a help to the reader; without them the rows still stand
+    finally:
+        csv.field_size_limit(limit)
+    return spans
 
 
 def _number(table: pa.Table, rejections: list[Rejection]) -> pa.Table:
     """Give each accepted record its ordinal in the file, skipping the rejected ones' places.
 
-    Assumes one line per record before a rejected row (exact unless quoted fields span lines),
-    which is what a line number in an error message means to the person who sent the file.
+    Rejected records carry their ordinal from the parser, which counts records, not lines.
     """
     taken = np.array(sorted({r.row for r in rejections if r.row > 0}), dtype=np.int64)
     candidates = np.arange(1, table.num_rows + len(taken) + 1, dtype=np.int64)
@@ -287,6 +424,13 @@ def read_xlsx(path: Path) -> Extract:
             for i in range(len(header)):
                 columns[i].append(cells[i])
             numbers.append(number)
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the sheet's XML is only parsed here, row by row
+        # An entity-expansion bomb in the sheet's XML, a truncated or corrupt sheet: openpyxl
+        # and the XML parser raise their own errors, which escaped as crashes.
+        raise ReadError(path, f"is not a readable .xlsx workbook ({type(exc).__name__} "
+                              "while reading the first worksheet)") from None
     finally:
         workbook.close()
     arrays = {h: pa.array(col, pa.string()) for h, col in zip(header, columns, strict=True)}
@@ -304,12 +448,17 @@ def read_parquet(path: Path) -> Extract:
     as_text = {}
     for name in table.column_names:
         column = table.column(name)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            as_text[name] = column.cast(pa.string()).fill_null("")
-        elif pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-            as_text[name] = pa.array([_cell(v) for v in column.to_pylist()], pa.string())
-        else:
-            as_text[name] = column.cast(pa.string()).fill_null("")
+        try:
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                as_text[name] = column.cast(pa.string()).fill_null("")
+            elif pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+                as_text[name] = pa.array([_cell(v) for v in column.to_pylist()], pa.string())
+            else:
+                as_text[name] = column.cast(pa.string()).fill_null("")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Lists, structs and bytes that are not UTF-8 have no text form: they crashed.
+            raise ReadError(path, f"column '{name}' holds {column.type} values, which cannot "
+                                  "be read as text") from None
     as_text[ROW] = pa.array(range(1, table.num_rows + 1), pa.int64())
     return Extract(path, pa.table(as_text), "parquet", None, [])
 
@@ -317,6 +466,11 @@ def read_parquet(path: Path) -> Extract:
 def read_extract(path: Path) -> Extract:
     """Read any supported file: CSV/TSV/TXT (any common encoding and delimiter), XLSX, Parquet."""
     path = Path(path)
+    # Checked here for every format: a missing .xlsx was "not a zip archive", a folder crashed.
+    if path.is_dir():
+        raise ReadError(path, "is a folder, not a file")
+    if not path.exists():
+        raise ReadError(path, "no such file")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         return read_xlsx(path)
