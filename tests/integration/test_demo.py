@@ -174,3 +174,16 @@ def test_demo_on_postgresql_and_spark(tmp_path: Path, postgres_url: str, spark_e
     assert result["stages"]["hub"]["database"].startswith("postgresql+psycopg://")
     assert result["stages"]["contribute"]["nothing_lost"] is True
     assert result["stages"]["contribute"]["all_records_against_truth"] is True
+    # The metadata lives in PostgreSQL here: scan every text value of every table too.
+    people = pq.read_table(tmp_path / "hub-partners" / "truth" / "people.parquet")
+    surnames = {s.lower() for s in people.column("surname").to_pylist() if s and len(s) >= 5}
+    engine = sa.create_engine(postgres_url)
+    dumped: list[str] = []
+    with engine.connect() as conn:
+        for table in sa.inspect(engine).get_table_names():
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                dumped.append(json.dumps([str(v) for v in row]).lower())
+    engine.dispose()
+    text = "\n".join(dumped)
+    assert len(dumped) > 50
+    assert sorted(s for s in surnames if s in text) == []

@@ -113,6 +113,27 @@ def token_columns(column: Column, bloom: bool = False) -> list[str]:
     return names
 
 
+# Hash domains shared across identifier kinds, so that the hub can compare concepts that
+# partners record under different kinds: a council's full name yields `__given`/`__family`
+# tokens that must equal an NHS extract's given_name/family_name tokens for linkage to work
+# on tokens alone. Given and family names also share one domain so that a reversed name
+# (surname written as forename) still matches at the hub; that reveals only that a string is
+# used both as a given and a family name, which the names themselves already say. Every
+# other kind keeps its own domain ('kind.suffix'), so a surname and a street never collide.
+SHARED_DOMAINS: dict[str, str] = {
+    "given_name.token": "name", "family_name.token": "name",
+    "full_name.given": "name", "full_name.family": "name",
+    "given_name.phonetic": "name.phonetic", "family_name.phonetic": "name.phonetic",
+    "full_name.given_phonetic": "name.phonetic", "full_name.family_phonetic": "name.phonetic",
+    "given_name.canonical": "name.canonical", "full_name.given_canonical": "name.canonical",
+}
+
+
+def domain(kind: str) -> str:
+    """The hash domain of a token kind such as 'full_name.given' (see SHARED_DOMAINS)."""
+    return SHARED_DOMAINS.get(kind, kind)
+
+
 class Tokeniser:
     """Keyed tokens for one partnership key; safe to reuse across files."""
 
@@ -121,8 +142,8 @@ class Tokeniser:
         self._bloom_base = hmac.new(key.secret + b"bloom", digestmod=hashlib.sha256)
 
     def tokens(self, kind: str, values: pa.Array) -> pa.Array:
-        """HMAC-SHA256 of 'kind:value' for each value (null stays null), once per distinct."""
-        prefix = kind.encode() + b":"
+        """HMAC-SHA256 of 'domain:value' for each value (null stays null), once per distinct."""
+        prefix = domain(kind).encode() + b":"
         base = self._base
 
         def one(value: str) -> str:

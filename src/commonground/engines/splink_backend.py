@@ -1,0 +1,46 @@
+"""Splink's database API for an engine: the one place linkage touches duckdb or pyspark.
+
+Splink brings its own DuckDB and Spark backends; they need a connection object, which only
+this room may hold. The link room asks for `splink_api(engine)` and never imports either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commonground.engines.base import Engine
+from commonground.engines.errors import EngineUnavailable
+
+
+def splink_api(engine: Engine, threads: int | None = None) -> Any:
+    """A Splink DatabaseAPI on the same backend as `engine` (DuckDBAPI or SparkAPI)."""
+    if engine.name == "duckdb":
+        import duckdb
+        from splink import DuckDBAPI
+
+        # A connection of its own: Splink creates and drops many tables, and the engine's
+        # connection holds a caller's views that must not be disturbed.
+        con = duckdb.connect(":memory:")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        return DuckDBAPI(connection=con)
+    if engine.name == "spark":
+        from splink import SparkAPI
+
+        spark = getattr(engine, "spark", None)
+        if spark is None:
+            raise EngineUnavailable("the Spark engine has no session")
+        # Connected components on Spark needs a checkpoint folder to cut long lineages.
+        if not spark.sparkContext.getCheckpointDir():
+            import tempfile
+
+            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="cg-splink-"))
+        return SparkAPI(spark_session=spark, break_lineage_method="parquet")
+    raise EngineUnavailable(f"no Splink backend for engine '{engine.name}'")
+
+
+def close_api(api: Any) -> None:
+    """Release what `splink_api` opened (the DuckDB connection; the Spark session stays)."""
+    con = getattr(api, "_con", None)
+    if con is not None and type(con).__module__.startswith("duckdb"):
+        con.close()

@@ -1,0 +1,102 @@
+"""Normalising and tokenising identifiers: what must match, what must not, what must not leak."""
+
+from __future__ import annotations
+
+import stat
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from commonground.contribute.contract import parse_contract
+from commonground.contribute.keys import KeyError_, PartnershipKey, create_key, load_key
+from commonground.contribute.pseudonymise import (
+    TOKEN_PATTERN,
+    Tokeniser,
+    derived_values,
+    pseudonymise,
+)
+
+KEY = PartnershipKey(b"x" * 32)
+
+
+def plain(kind: str, *values: object) -> dict[str, list[object]]:
+    return {k: v.to_pylist() for k, v in derived_values(kind, pa.array(values)).items()}
+
+
+def test_names_fold_case_accents_punctuation_and_order() -> None:
+    got = plain("full_name", "Popescu, Ştefan", "ŞTEFAN  POPESCU", "Stefan Popescu",
+                "O'Brien-Smith, Zoë")
+    assert got["token"][:3] == ["stefan popescu"] * 3
+    assert got["token"][3] == "zoe obrien smith"
+    assert got["family"][:3] == ["popescu"] * 3
+
+
+def test_letters_without_decomposition_are_mapped() -> None:
+    assert plain("family_name", "Łukasiewicz", "Søren", "Weiß")["token"] == [
+        "lukasiewicz", "soren", "weiss"]
+
+
+def test_nicknames_share_a_canonical_token() -> None:
+    got = plain("given_name", "Bob", "Robert", "Wojtek", "Wojciech")
+    assert got["canonical"] == ["robert", "robert", "wojciech", "wojciech"]
+
+
+def test_swapped_day_and_month_share_the_unordered_token() -> None:
+    got = plain("dob", date(1990, 11, 3), date(1990, 3, 11), date(1990, 3, 12))
+    assert got["unordered"][0] == got["unordered"][1] != got["unordered"][2]
+    assert got["token"][0] != got["token"][1]
+
+
+def test_postcodes_squeeze_and_give_sector_and_district() -> None:
+    got = plain("postcode", "cm1 1aa", "CM11AA", " CM1  1AA ", "not a postcode")
+    assert got["token"] == ["CM11AA"] * 3 + [None]
+    assert got["sector"][0] == "CM1 1" and got["district"][0] == "CM1"
+
+
+def test_addresses_expand_abbreviations() -> None:
+    got = plain("address", "Flat 2, 14 High St.", "14 high street", "14 High Street")
+    assert got["token"][1] == got["token"][2] == "14 high street"
+    assert got["street"] == ["high street"] * 3
+
+
+def test_tokens_are_keyed_hex_and_domain_separated() -> None:
+    tokeniser = Tokeniser(KEY)
+    a = tokeniser.tokens("family_name.token", pa.array(["smith", None]))
+    b = tokeniser.tokens("address.token", pa.array(["smith"]))
+    other = Tokeniser(PartnershipKey(b"y" * 32)).tokens("family_name.token", pa.array(["smith"]))
+    assert pa.compute.match_substring_regex(a.drop_null(), TOKEN_PATTERN).to_pylist() == [True]
+    assert a[1].as_py() is None
+    assert a[0] != b[0] and a[0] != other[0]
+
+
+def test_pseudonymise_drops_every_raw_identifier() -> None:
+    contract = parse_contract({"name": "t", "columns": [
+        {"name": "ref", "type": "string"},
+        {"name": "name", "type": "string", "role": "identifier", "identifier": "full_name"},
+        {"name": "dob", "type": "date", "role": "identifier", "identifier": "dob"},
+    ]})
+    table = pa.table({"ref": ["r1", "r2"], "name": ["Ann Lee", "Ann Lee"],
+                      "dob": pa.array([date(1980, 1, 2), None])})
+    out = pseudonymise(table, contract, Tokeniser(KEY), bloom=True)
+    assert "name" not in out.column_names and "dob" not in out.column_names
+    assert out.column("ref").to_pylist() == ["r1", "r2"]
+    assert out.column("name__token")[0] == out.column("name__token")[1]
+    assert out.column("dob__token")[1].as_py() is None
+    assert len(out.column("name__bloom")[0].as_py()) == 256  # 1,024 bits as hex
+    text = str(out.to_pylist())
+    assert "Ann" not in text and "1980" not in text
+
+
+def test_key_file_is_private_never_overwritten_never_printed(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "partnership.key"
+    key = create_key(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_key(path) == key
+    assert key.secret.hex() not in repr(key) and key.fingerprint in repr(key)
+    with pytest.raises(KeyError_, match="never overwritten"):
+        create_key(path)
+    path.write_text("not hex")
+    with pytest.raises(KeyError_, match="not a partnership key"):
+        load_key(path)
