@@ -101,7 +101,7 @@ def demo(
 
 def _mount() -> None:
     """Each room's commands, mounted under their nouns."""
-    from commonground.commands import contribute, governance
+    from commonground.commands import contribute, governance, research
 
     app.add_typer(governance.org_app, name="org")
     app.add_typer(governance.user_app, name="user")
@@ -113,6 +113,9 @@ def _mount() -> None:
     app.command("contribute")(contribute.contribute)
     app.command("catalogue")(contribute.catalogue)
     app.command("erase")(contribute.erase)
+    app.add_typer(research.project_app, name="project")
+    app.add_typer(research.workspace_app, name="workspace")
+    app.add_typer(research.output_app, name="output")
 
 
 _mount()

@@ -93,11 +93,18 @@ def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
     return run(ctx)
 
 
+def stage_research(ctx: DemoContext) -> dict[str, Any]:
+    from commonground.demo_research import stage_research as run
+
+    return run(ctx)
+
+
 STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("simulate", stage_simulate),
     ("hub", stage_hub),
     ("partnership", stage_partnership),
     ("contribute", stage_contribute),
+    ("research", stage_research),
 ]
 
 

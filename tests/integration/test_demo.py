@@ -32,7 +32,13 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 def test_every_stage_reports_its_figures(demo_run: tuple[Path, dict]) -> None:
     _, result = demo_run
-    assert list(result["stages"]) == ["simulate", "hub", "partnership", "contribute"]
+    assert list(result["stages"])[:5] == ["simulate", "hub", "partnership", "contribute",
+                                          "research"]
+    research = result["stages"]["research"]
+    assert research["project_status"] == "active"
+    assert research["approved_by"] == ["district_council", "fire", "police"]
+    assert research["released"] == 1 and research["reviews"] == 2
+    assert research["cells_suppressed"] >= 1
     assert result["stages"]["simulate"]["people"] == 3000
     partnership = result["stages"]["partnership"]
     assert partnership["organisations"] == 5 and partnership["agreement_status"] == "active"
@@ -62,7 +68,8 @@ def test_hub_has_a_database_and_partners_sit_beside_it(demo_run: tuple[Path, dic
         versions = conn.execute(sa.text("SELECT count(*) FROM dataset_versions")).scalar()
         contributions = conn.execute(sa.text("SELECT sum(rows_in) FROM contributions")).scalar()
     engine.dispose()
-    assert [r.kind for r in runs] == ["demo:hub", "demo:partnership", "demo:contribute"]
+    assert [r.kind for r in runs][:4] == ["demo:hub", "demo:partnership", "demo:contribute",
+                                          "demo:research"]
     assert versions == 10
     assert contributions == result["stages"]["contribute"]["rows_in"]
 

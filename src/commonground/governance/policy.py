@@ -71,6 +71,18 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("audit.read", "audit", {"governance_lead": ANY, "admin": ANY}),
     _rule("retention.run", "dataset", {"steward": OWNER, "governance_lead": OWNER}),
     _rule("erasure.request", "dataset", {"steward": OWNER, "governance_lead": ANY}),
+    # Research (Five Safes): projects are proposed by researchers, approved by each providing
+    # organisation's governance lead; membership and dates are checked by the research room.
+    _rule("project.propose", "project", {"researcher": ANY}),
+    _rule("project.approve", "project", {"governance_lead": OWNER}),
+    _rule("project.refuse", "project", {"governance_lead": OWNER}),
+    _rule("project.revoke", "project", {"governance_lead": OWNER}),
+    _rule("project.read", "project", {EVERYONE: ANY}),
+    _rule("workspace.query", "project", {"researcher": ANY}),
+    _rule("output.request", "project", {"researcher": ANY}),
+    _rule("output.review", "project", {"output_checker": ANY}),
+    _rule("output.release", "project", {"output_checker": ANY}),
+    _rule("output.download", "project", {"researcher": ANY}),
 )}
 ACTIONS = tuple(RULES)
 

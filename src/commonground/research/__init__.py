@@ -1,0 +1,1 @@
+"""Research: commissioned projects, governed workspaces, the airlock for outputs."""

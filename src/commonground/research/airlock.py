@@ -1,0 +1,341 @@
+"""The airlock: output requests, automatic disclosure checks, two human reviews, release.
+
+States: pending -> submitted -> partially_reviewed -> (approved | returned | rejected)
+-> released; `withdrawn` by the author at any time before release; a returned request can be
+changed by being withdrawn and requested again. Only released outputs can be downloaded, each
+with a machine-readable release record. Everything stays in the hub until released:
+`hub/airlock/<project>/<id>/` holds the checked output and, for differencing, the record sets
+behind each cell; `hub/releases/<project>/<id>/` holds what may leave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import select
+
+from commonground import __version__
+from commonground.errors import CommonGroundError
+from commonground.governance import Actor, Resource, record, require
+from commonground.research.disclosure import (
+    Cell,
+    CheckedTable,
+    Thresholds,
+    check_model,
+    check_table,
+    differencing_risks,
+)
+from commonground.research.models import OutputRequest, OutputReview, Project
+from commonground.research.projects import active_project_for
+from commonground.research.workspace import Workspace, check_filter
+from commonground.store.hub import Hub
+
+AGGREGATES = ("count", "sum", "mean")
+REVIEWS_NEEDED = 2
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+class AirlockError(CommonGroundError):
+    """An output request cannot move the way asked."""
+
+
+@dataclass(frozen=True)
+class OutputView:
+    id: int
+    project: str
+    author: str
+    kind: str
+    title: str
+    state: str
+    checks: dict[str, Any]
+    reviews: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "project": self.project, "author": self.author,
+                "kind": self.kind, "title": self.title, "state": self.state,
+                "checks": self.checks, "reviews": self.reviews}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _microdata(hub: Hub, actor: Actor, project: str, spec: dict[str, Any],
+               needed: list[str]) -> pd.DataFrame:
+    workspace = Workspace(hub, actor, project)
+    views = workspace.views()
+    view = spec.get("view")
+    if view not in views:
+        raise AirlockError(f"'{view}' is not one of this project's views: "
+                           f"{', '.join(sorted(views))}")
+    available = set(views[view]["columns"])
+    missing = sorted(set(needed) - available)
+    if missing:
+        raise AirlockError(f"view '{view}' has no column(s) {', '.join(missing)}")
+    where = spec.get("where")
+    condition = f" WHERE {check_filter(where, available)}" if where else ""
+    columns = ", ".join(_quote(c) for c in ["_row", *needed])
+    frame: pd.DataFrame = workspace.sql(f"SELECT {columns} FROM {view}{condition}").to_pandas()
+    return frame
+
+
+def _table_spec(spec: dict[str, Any]) -> tuple[list[str], list[str], str | None, str]:
+    rows = list(spec.get("rows") or [])
+    columns = list(spec.get("columns") or [])
+    value = spec.get("value")
+    aggfunc = spec.get("aggfunc", "count")
+    if not rows:
+        raise AirlockError("a table needs at least one row variable")
+    if aggfunc not in AGGREGATES:
+        raise AirlockError(f"aggfunc must be one of {', '.join(AGGREGATES)}")
+    if aggfunc != "count" and not value:
+        raise AirlockError(f"a {aggfunc} table needs a value column")
+    return rows, columns, value, aggfunc
+
+
+def _save_cells(folder: Path, table: CheckedTable) -> None:
+    pq.write_table(pa.table({
+        "row": [list(c.row) for c in table.cells],
+        "column": [list(c.column) for c in table.cells],
+        "count": [c.count for c in table.cells],
+        "reasons": [c.reasons for c in table.cells],
+        "members": [sorted(c.members) for c in table.cells],
+    }), folder / "cells.parquet")
+    (folder / "table.json").write_text(json.dumps({
+        "rows": table.rows, "columns": table.columns, "aggfunc": table.aggfunc}))
+
+
+def _load_cells(folder: Path) -> CheckedTable:
+    meta = json.loads((folder / "table.json").read_text())
+    data = pq.read_table(folder / "cells.parquet").to_pylist()
+    cells = [Cell(tuple(d["row"]), tuple(d["column"]), d["count"], None,
+                  frozenset(d["members"]), list(d["reasons"])) for d in data]
+    return CheckedTable(meta["rows"], meta["columns"], meta["aggfunc"], cells, pd.DataFrame())
+
+
+def _released_tables(hub: Hub, session: Any, project_id: int, exclude: int | None = None
+                     ) -> list[CheckedTable]:
+    done = session.scalars(select(OutputRequest).where(
+        OutputRequest.project_id == project_id, OutputRequest.state == "released",
+        OutputRequest.kind == "table")).all()
+    return [_load_cells(hub.root / r.folder) for r in done if r.id != exclude]
+
+
+def _view(project: str, row: OutputRequest) -> OutputView:
+    return OutputView(row.id, project, row.author, row.kind, row.title, row.state,
+                      dict(row.checks), [{"reviewer": r.reviewer, "decision": r.decision,
+                                          "comment": r.comment} for r in row.reviews])
+
+
+def request_output(hub: Hub, actor: Actor, project: str, *, kind: str, title: str,
+                   spec: dict[str, Any], justification: str = "",
+                   thresholds: Thresholds = DEFAULT_THRESHOLDS, today: date | None = None
+                   ) -> OutputView:
+    """Ask to release a table or a model summary; disclosure checks run at once."""
+    resource = Resource("project", name=project)
+    require(hub, actor, "output.request", resource)
+    active_project_for(hub, actor, project, today=today)
+    if kind not in ("table", "model"):
+        raise AirlockError("an output is a 'table' or a 'model'")
+    with hub.sessions()() as session:
+        project_row = session.scalar(select(Project).where(Project.slug == project))
+        assert project_row is not None
+        released = _released_tables(hub, session, project_row.id)
+        project_id = project_row.id
+    checks: dict[str, Any] = {"thresholds": thresholds.to_dict()}
+    if kind == "table":
+        rows, columns, value, aggfunc = _table_spec(spec)
+        micro = _microdata(hub, actor, project, spec, [*rows, *columns,
+                                                      *([value] if value else [])])
+        checked = check_table(micro, rows, columns, value, aggfunc, released, thresholds)
+        checks.update({"cells": len(checked.cells), "suppressed": checked.suppressed,
+                       "evidence": checked.evidence(), "records": int(len(micro))})
+        published: pd.DataFrame = checked.published
+    else:
+        formula = str(spec.get("formula", ""))
+        if "~" not in formula:
+            raise AirlockError("a model needs a formula like 'y ~ x1 + x2'")
+        import re
+
+        names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula)) - {"C", "np",
+                                                                              "log"})
+        micro = _microdata(hub, actor, project, spec, names)
+        model = check_model(micro, formula, thresholds)
+        checks.update({"n": model.n, "residual_dof": model.dof, "evidence": [
+            {"cell": "model", "rules": model.reasons}] if model.reasons else [],
+            "suppressed": 0 if model.visible else 1})
+        published = model.summary if model.visible else pd.DataFrame()
+    with hub.sessions().begin() as session:
+        row = OutputRequest(project_id=project_id, author=actor.username, kind=kind,
+                            title=title, justification=justification, spec=spec,
+                            state="pending", checks=checks, folder="")
+        session.add(row)
+        session.flush()
+        folder = hub.root / "airlock" / project / str(row.id)
+        folder.mkdir(parents=True)
+        row.folder = str(folder.relative_to(hub.root))
+        published.to_csv(folder / "output.csv")
+        if kind == "table":
+            _save_cells(folder, checked)
+        view = _view(project, row)
+    record(hub, actor, "output.request", resource, "allowed", None,
+           {"output": view.id, "suppressed": checks["suppressed"]})
+    return view
+
+
+def _load(session: Any, output_id: int) -> tuple[OutputRequest, Project]:
+    row = session.get(OutputRequest, output_id)
+    if row is None:
+        raise AirlockError(f"no output request {output_id}")
+    project = session.get(Project, row.project_id)
+    return row, project
+
+
+def get_output(hub: Hub, output_id: int) -> OutputView:
+    with hub.sessions()() as session:
+        row, project = _load(session, output_id)
+        return _view(project.slug, row)
+
+
+def submit_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
+    with hub.sessions().begin() as session:
+        row, project = _load(session, output_id)
+        if row.author != actor.username:
+            raise AirlockError("only the author submits an output request")
+        if row.state != "pending":
+            raise AirlockError(f"output {output_id} is {row.state}, not pending")
+        row.state = "submitted"
+        view = _view(project.slug, row)
+    record(hub, actor, "output.submit", Resource("project", name=view.project), "allowed",
+           None, {"output": output_id})
+    return view
+
+
+def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment: str = ""
+                  ) -> OutputView:
+    """An output checker, not the author, approves, returns or rejects with the evidence."""
+    if decision not in ("approve", "return", "reject"):
+        raise AirlockError("a review decision is approve, return or reject")
+    with hub.sessions().begin() as session:
+        row, project = _load(session, output_id)
+        require(hub, actor, "output.review", Resource("project", name=project.slug),
+                session=session, details={"output": output_id, "decision": decision})
+        if actor.username == row.author:
+            raise AirlockError("an author cannot review their own output")
+        if row.state not in ("submitted", "partially_reviewed"):
+            raise AirlockError(f"output {output_id} is {row.state}; only submitted outputs "
+                               "are reviewed")
+        if any(r.reviewer == actor.username for r in row.reviews):
+            raise AirlockError(f"{actor.username} has already reviewed output {output_id}")
+        row.reviews.append(OutputReview(reviewer=actor.username, decision=decision,
+                                        comment=comment))
+        decisions = [r.decision for r in row.reviews]
+        if len(decisions) < REVIEWS_NEEDED:
+            row.state = "partially_reviewed"
+        elif "reject" in decisions:
+            row.state = "rejected"
+        elif "return" in decisions:
+            row.state = "returned"
+        else:
+            row.state = "approved"
+        return _view(project.slug, row)
+
+
+def withdraw_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
+    with hub.sessions().begin() as session:
+        row, project = _load(session, output_id)
+        if row.author != actor.username:
+            raise AirlockError("only the author withdraws an output request")
+        if row.state in ("released", "withdrawn"):
+            raise AirlockError(f"output {output_id} is {row.state}")
+        row.state = "withdrawn"
+        return _view(project.slug, row)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tool_versions() -> dict[str, str]:
+    versions = {"commonground": __version__}
+    for name in ("acro", "pandas", "statsmodels"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def release_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
+    """Release an approved output, after checking it against what was released meanwhile."""
+    with hub.sessions().begin() as session:
+        row, project = _load(session, output_id)
+        require(hub, actor, "output.release", Resource("project", name=project.slug),
+                session=session, details={"output": output_id})
+        if row.state != "approved":
+            raise AirlockError(f"output {output_id} is {row.state}; only approved outputs are "
+                               "released")
+        source = hub.root / row.folder
+        if row.kind == "table":
+            mine = _load_cells(source)
+            released = _released_tables(hub, session, project.id, exclude=row.id)
+            threshold = int(row.checks["thresholds"]["min_count"])
+            if differencing_risks(mine, released, threshold):
+                row.state = "returned"
+                row.checks = {**row.checks, "release_refused":
+                              "an output released since the review makes a cell recoverable "
+                              "by differencing; request it again"}
+                return _view(project.slug, row)
+        target = hub.root / "releases" / project.slug / str(row.id)
+        target.mkdir(parents=True, exist_ok=False)
+        shutil.copyfile(source / "output.csv", target / "output.csv")
+        now = datetime.now(UTC)
+        release = {
+            "output": row.id, "project": project.slug, "title": row.title, "kind": row.kind,
+            "author": row.author, "released_by": actor.username,
+            "released_at": now.isoformat(timespec="seconds"),
+            "thresholds": row.checks["thresholds"],
+            "rules_fired": sorted({rule for item in row.checks.get("evidence", [])
+                                   for rule in item["rules"]}),
+            "cells_suppressed": row.checks.get("suppressed", 0),
+            "reviews": [{"reviewer": r.reviewer, "decision": r.decision,
+                         "at": r.reviewed_at.isoformat(timespec="seconds")}
+                        for r in row.reviews],
+            "tools": _tool_versions(),
+            "files": {"output.csv": _sha256(target / "output.csv")},
+        }
+        (target / "release.json").write_text(json.dumps(release, indent=2) + "\n")
+        row.release_record = release
+        row.released_at = now
+        row.state = "released"
+        return _view(project.slug, row)
+
+
+def download_output(hub: Hub, actor: Actor, output_id: int, out: Path) -> dict[str, Any]:
+    """Copy a released output and its release record to `out` (released outputs only)."""
+    with hub.sessions()() as session:
+        row, project = _load(session, output_id)
+        slug, state = project.slug, row.state
+    resource = Resource("project", name=slug)
+    require(hub, actor, "output.download", resource, details={"output": output_id})
+    active_project_for(hub, actor, slug)
+    if state != "released":
+        record(hub, actor, "output.download", resource, "refused", None,
+               {"output": output_id, "state": state})
+        raise AirlockError(f"output {output_id} is {state}; only released outputs leave")
+    source = hub.root / "releases" / slug / str(output_id)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("output.csv", "release.json"):
+        shutil.copyfile(source / name, out / name)
+    return {"output": output_id, "files": [str(out / "output.csv"), str(out / "release.json")]}

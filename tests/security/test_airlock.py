@@ -1,0 +1,73 @@
+"""The airlock's rules: two reviewers who are not the author; only released outputs leave."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from commonground.governance import PermissionDenied, actor_for
+from commonground.research.airlock import (
+    AirlockError,
+    download_output,
+    get_output,
+    release_output,
+    request_output,
+    review_output,
+    submit_output,
+    withdraw_output,
+)
+from commonground.store import Hub
+
+PROJECT = "modern-slavery-signals"
+SPEC = {"view": "fire_safety_visits", "rows": ["overcrowding"], "aggfunc": "count"}
+
+
+def test_the_demo_released_one_table_with_a_full_record(demo_hub: Hub, tmp_path: Path) -> None:
+    researcher = actor_for(demo_hub, "uni-researcher")
+    result = download_output(demo_hub, researcher, 1, tmp_path)
+    record = json.loads((tmp_path / "release.json").read_text())
+    assert record["thresholds"]["min_count"] == 10 and record["thresholds"]["rounding_base"] == 5
+    assert record["tools"]["acro"] and record["tools"]["commonground"]
+    assert len(record["reviews"]) == 2
+    digest = hashlib.sha256((tmp_path / "output.csv").read_bytes()).hexdigest()
+    assert record["files"]["output.csv"] == digest
+    assert len(result["files"]) == 2
+
+
+def test_states_and_who_may_move_them(demo_hub: Hub, tmp_path: Path) -> None:
+    researcher = actor_for(demo_hub, "uni-researcher")
+    checker_a = actor_for(demo_hub, "police-output-checker")
+    checker_b = actor_for(demo_hub, "county-output-checker")
+    output = request_output(demo_hub, researcher, PROJECT, kind="table", title="t", spec=SPEC)
+    assert output.state == "pending" and "thresholds" in output.checks
+    with pytest.raises(AirlockError, match="only submitted outputs"):
+        review_output(demo_hub, checker_a, output.id, "approve")
+    with pytest.raises(AirlockError, match="only released outputs leave"):
+        download_output(demo_hub, researcher, output.id, tmp_path / "early")
+    submit_output(demo_hub, researcher, output.id)
+    with pytest.raises(PermissionDenied):  # the author is not an output checker
+        review_output(demo_hub, researcher, output.id, "approve")
+    assert review_output(demo_hub, checker_a, output.id, "approve").state == "partially_reviewed"
+    with pytest.raises(AirlockError, match="already reviewed"):
+        review_output(demo_hub, checker_a, output.id, "approve")
+    with pytest.raises(AirlockError, match="only approved outputs"):
+        release_output(demo_hub, checker_a, output.id)
+    assert review_output(demo_hub, checker_b, output.id, "return", "label the rows").state == \
+        "returned"
+    with pytest.raises(AirlockError, match="only approved outputs"):
+        release_output(demo_hub, checker_b, output.id)
+    assert withdraw_output(demo_hub, researcher, output.id).state == "withdrawn"
+    assert get_output(demo_hub, output.id).reviews[1]["comment"] == "label the rows"
+
+
+def test_a_rejection_is_final(demo_hub: Hub) -> None:
+    researcher = actor_for(demo_hub, "uni-researcher")
+    output = request_output(demo_hub, researcher, PROJECT, kind="table", title="r", spec=SPEC)
+    submit_output(demo_hub, researcher, output.id)
+    review_output(demo_hub, actor_for(demo_hub, "police-output-checker"), output.id, "reject")
+    final = review_output(demo_hub, actor_for(demo_hub, "county-output-checker"), output.id,
+                          "approve")
+    assert final.state == "rejected"

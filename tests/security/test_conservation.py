@@ -1,0 +1,149 @@
+"""Conservation, for any file: nothing is lost and nothing crashes.
+
+Hypothesis writes random CSV files: any of the common encodings and delimiters, the columns in
+any order, quoted minimally or everywhere, and records made of valid values, invalid values and
+random text (quotes, delimiters, line breaks, NUL), some of them ragged. Whatever it writes,
+`prepare` either refuses the whole file with a `CommonGroundError` or makes a package in which
+rows in = rows accepted + rows quarantined = records written, each record has one fate, every
+ragged record is quarantined as such under its own row number, and every record made only of
+valid values is accepted under its own row number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from commonground.contribute.contract import parse_contract
+from commonground.contribute.keys import PartnershipKey
+from commonground.contribute.package import DATA, QUARANTINE, prepare
+from commonground.engines import Engine, get_engine
+
+TODAY = date(2025, 6, 1)
+KEY = PartnershipKey(b"k" * 32)
+CONTRACT = parse_contract({
+    "name": "referrals",
+    "columns": [
+        {"name": "ref", "role": "record_id", "required": True},
+        {"name": "full_name", "role": "identifier", "identifier": "full_name"},
+        {"name": "dob", "type": "date", "role": "identifier", "identifier": "dob",
+         "formats": ["%d/%m/%Y", "%Y-%m-%d"]},
+        {"name": "postcode", "type": "postcode", "role": "identifier", "identifier": "postcode"},
+        {"name": "visits", "type": "integer", "min": 0, "max": 50},
+        {"name": "category", "type": "category", "allowed": ["burglary", "asb", "theft"]},
+        {"name": "notes", "role": "free_text", "keep": True},
+    ],
+})
+HEADER = [c.name for c in CONTRACT.columns]
+
+VALID = {
+    "ref": ["R1", "R2", "2024/0001", "x"],
+    "full_name": ["Zoë Smith", "O'Brien, Seán", "Ann", ""],
+    "dob": ["14/03/1987", "1990-01-31", "1/2/1985", ""],
+    "postcode": ["CO4 3SQ", "cm11aa", " SW1A 1AA ", ""],
+    "visits": ["0", "50", "7", " 3 ", "+4", ""],
+    "category": ["asb", "burglary", "theft", ""],
+    "notes": ["seen, then left", 'said "no"', "two\nlines", "a|b;c\td", "-2+3", "€5 – £3", ""],
+}
+INVALID = {
+    "ref": [""],
+    "full_name": ["x" * 10_001, "nul\0here"],
+    "dob": ["31/02/2020", "yesterday", "01/01/1700", "01/01/2999"],
+    "postcode": ["NOT A PC", "12345"],
+    "visits": ["twelve", "-1", "3.5", "0x10", "51"],
+    "category": ["arson", "ASB", "=asb"],
+    "notes": ["=cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3+cmd|' /C calc'!A0", "nul\0"],
+}
+# Text every encoding under test can carry, with everything that troubles a CSV parser.
+ALPHABET = st.sampled_from(list("abcXYZ019 .-+=@'éëü£€–“”’") + [",", ";", "|", "\t", '"',
+                                                                   "\n", "\r", "\0"])
+RANDOM_TEXT = st.text(ALPHABET, max_size=12)
+
+
+@dataclass(frozen=True)
+class Written:
+    content: bytes
+    suffix: str
+    records: int
+    valid_rows: frozenset[int]
+    ragged_rows: frozenset[int]
+    encoding: str
+
+
+@st.composite
+def written_files(draw: st.DrawFn) -> Written:
+    delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
+    header = draw(st.permutations(HEADER))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+    # A writer quotes CR only when its own line ending holds one: with "\n" endings every field
+    # is quoted, or a lone CR in a value would end the record for any reader.
+    newline, quoting = draw(st.sampled_from([("\r\n", csv.QUOTE_MINIMAL),
+                                             ("\r\n", csv.QUOTE_ALL), ("\n", csv.QUOTE_ALL)]))
+    records: list[list[str]] = []
+    valid: set[int] = set()
+    ragged: set[int] = set()
+    for row in range(1, draw(st.integers(0, 10)) + 1):
+        kinds = [draw(st.sampled_from(["valid", "valid", "valid", "invalid", "random"]))
+                 for _ in header]
+        values = [draw(st.sampled_from(VALID[c] if kind == "valid" else INVALID[c]))
+                  if kind != "random" else draw(RANDOM_TEXT)
+                  for c, kind in zip(header, kinds, strict=True)]
+        shape = draw(st.sampled_from(["whole", "whole", "whole", "short", "long"]))
+        if shape == "short":
+            values = values[:draw(st.integers(1, len(header) - 1))]
+        elif shape == "long":
+            values += draw(st.lists(RANDOM_TEXT, min_size=1, max_size=3))
+        if shape != "whole":
+            ragged.add(row)
+        elif all(kind == "valid" for kind in kinds):
+            valid.add(row)
+        records.append(values)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline, quoting=quoting)
+    writer.writerow(header)
+    writer.writerows(records)
+    suffix = draw(st.sampled_from([".csv", ".txt", ".tsv"]))
+    return Written(out.getvalue().encode(encoding), suffix, len(records), frozenset(valid),
+                   frozenset(ragged), encoding)
+
+
+@pytest.fixture(scope="module")
+def duckdb() -> Iterator[Engine]:
+    engine = get_engine("duckdb")
+    yield engine
+    engine.close()
+
+
+@settings(max_examples=int(__import__("os").environ.get("CG_EX", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=not __import__("os").environ.get("CG_EX"))
+@given(written=written_files())
+def test_prepare_conserves_every_record(duckdb: Engine, written: Written) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"extract{written.suffix}"
+        path.write_bytes(written.content)
+        # Any exception but a CommonGroundError fails the test here (a crash). The files are
+        # well formed, so a refusal would be wrong too: none is expected.
+        package = prepare(path, CONTRACT, KEY, duckdb, Path(folder) / "out", today=TODAY)
+        data = pq.read_table(package.folder / DATA)
+        hub = pq.read_table(package.folder / QUARANTINE).to_pylist()
+
+    assert package.rows_in == written.records
+    assert package.rows_in == package.rows_accepted + package.rows_quarantined
+    accepted = set(data.column("_row").to_pylist())
+    quarantined = {q["row"] for q in hub}
+    assert len(accepted) == package.rows_accepted
+    assert len(quarantined) == package.rows_quarantined
+    assert not accepted & quarantined
+    assert accepted | quarantined == set(range(1, written.records + 1))
+    assert {q["row"] for q in hub if q["problem"] == "ragged_row"} == written.ragged_rows
+    assert written.valid_rows <= accepted
