@@ -99,6 +99,25 @@ def spark_engine():  # type: ignore[no-untyped-def]
     return _engine("spark")
 
 
+@pytest.fixture(scope="session")
+def demo_hub_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo hub with every stage run, shared by the tests that only read it."""
+    from commonground.demo import run_demo
+
+    base = tmp_path_factory.mktemp("demo-hub")
+    run_demo(base / "hub", people=2500, seed=3)
+    return base / "hub"
+
+
+@pytest.fixture
+def demo_hub(demo_hub_path: Path):  # type: ignore[no-untyped-def]
+    from commonground.store import open_hub
+
+    hub = open_hub(demo_hub_path)
+    yield hub
+    hub.close()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a failure: nothing may quietly not run."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
