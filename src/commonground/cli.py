@@ -101,7 +101,7 @@ def demo(
 
 def _mount() -> None:
     """Each room's commands, mounted under their nouns."""
-    from commonground.commands import contribute, governance, research
+    from commonground.commands import contribute, governance, link, research
 
     app.add_typer(governance.org_app, name="org")
     app.add_typer(governance.user_app, name="user")
@@ -116,6 +116,7 @@ def _mount() -> None:
     app.add_typer(research.project_app, name="project")
     app.add_typer(research.workspace_app, name="workspace")
     app.add_typer(research.output_app, name="output")
+    app.add_typer(link.link_app, name="link")
 
 
 _mount()

@@ -93,6 +93,12 @@ def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
     return run(ctx)
 
 
+def stage_link(ctx: DemoContext) -> dict[str, Any]:
+    from commonground.demo_link import stage_link as run
+
+    return run(ctx)
+
+
 def stage_research(ctx: DemoContext) -> dict[str, Any]:
     from commonground.demo_research import stage_research as run
 
@@ -104,6 +110,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("hub", stage_hub),
     ("partnership", stage_partnership),
     ("contribute", stage_contribute),
+    ("link", stage_link),
     ("research", stage_research),
 ]
 

@@ -32,8 +32,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 def test_every_stage_reports_its_figures(demo_run: tuple[Path, dict]) -> None:
     _, result = demo_run
-    assert list(result["stages"])[:5] == ["simulate", "hub", "partnership", "contribute",
-                                          "research"]
+    assert list(result["stages"])[:6] == ["simulate", "hub", "partnership", "contribute",
+                                          "link", "research"]
     research = result["stages"]["research"]
     assert research["project_status"] == "active"
     assert research["approved_by"] == ["district_council", "fire", "police"]
@@ -68,8 +68,8 @@ def test_hub_has_a_database_and_partners_sit_beside_it(demo_run: tuple[Path, dic
         versions = conn.execute(sa.text("SELECT count(*) FROM dataset_versions")).scalar()
         contributions = conn.execute(sa.text("SELECT sum(rows_in) FROM contributions")).scalar()
     engine.dispose()
-    assert [r.kind for r in runs][:4] == ["demo:hub", "demo:partnership", "demo:contribute",
-                                          "demo:research"]
+    assert [r.kind for r in runs][:5] == ["demo:hub", "demo:partnership", "demo:contribute",
+                                          "demo:link", "demo:research"]
     assert versions == 10
     assert contributions == result["stages"]["contribute"]["rows_in"]
 

@@ -35,7 +35,8 @@ def splink_api(engine: Engine, threads: int | None = None) -> Any:
             import tempfile
 
             spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="cg-splink-"))
-        return SparkAPI(spark_session=spark, break_lineage_method="parquet")
+        return SparkAPI(spark_session=spark,  # type: ignore[no-untyped-call]
+                        break_lineage_method="parquet")
     raise EngineUnavailable(f"no Splink backend for engine '{engine.name}'")
 
 

@@ -71,6 +71,10 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("audit.read", "audit", {"governance_lead": ANY, "admin": ANY}),
     _rule("retention.run", "dataset", {"steward": OWNER, "governance_lead": OWNER}),
     _rule("erasure.request", "dataset", {"steward": OWNER, "governance_lead": ANY}),
+    # Linkage runs on tokens only; analysts of any partner run, review and read it.
+    _rule("link.run", "linkage", {"analyst": ANY}),
+    _rule("link.review", "linkage", {"analyst": ANY}),
+    _rule("link.read", "linkage", {"analyst": ANY}),
     # Research (Five Safes): projects are proposed by researchers, approved by each providing
     # organisation's governance lead; membership and dates are checked by the research room.
     _rule("project.propose", "project", {"researcher": ANY}),

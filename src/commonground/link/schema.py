@@ -21,8 +21,9 @@ KEYS = (ID, SOURCE, "record_id", "subject")
 
 PERSON_COLUMNS = ("given", "given_canonical", "given_phonetic", "family", "family_phonetic",
                   "dob", "dob_unordered", "dob_year", "postcode", "sector", "district",
-                  "address", "street", "nhs")
-ADDRESS_COLUMNS = ("address", "street", "postcode", "sector", "district")
+                  "address", "street", "national_id", "given_bloom", "family_bloom",
+                  "address_bloom")
+ADDRESS_COLUMNS = ("address", "street", "postcode", "sector", "district", "address_bloom")
 COLUMNS: dict[EntityKind, tuple[str, ...]] = {"person": PERSON_COLUMNS,
                                               "address": ADDRESS_COLUMNS}
 
@@ -31,14 +32,14 @@ COLUMNS: dict[EntityKind, tuple[str, ...]] = {"person": PERSON_COLUMNS,
 # given-name column.
 FROM_KIND: dict[str, dict[str, str]] = {
     "given_name": {"token": "given", "canonical": "given_canonical",
-                   "phonetic": "given_phonetic"},
-    "family_name": {"token": "family", "phonetic": "family_phonetic"},
+                   "phonetic": "given_phonetic", "bloom": "given_bloom"},
+    "family_name": {"token": "family", "phonetic": "family_phonetic", "bloom": "family_bloom"},
     "full_name": {"given": "given", "family": "family", "given_canonical": "given_canonical",
                   "given_phonetic": "given_phonetic", "family_phonetic": "family_phonetic"},
     "dob": {"token": "dob", "unordered": "dob_unordered", "year": "dob_year"},
     "postcode": {"token": "postcode", "sector": "sector", "district": "district"},
-    "address": {"token": "address", "street": "street"},
-    "nhs_number": {"token": "nhs"},
+    "address": {"token": "address", "street": "street", "bloom": "address_bloom"},
+    "nhs_number": {"token": "national_id"},
 }
 NAME_KINDS = ("given_name", "family_name", "full_name")
 

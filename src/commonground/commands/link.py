@@ -1,0 +1,143 @@
+"""`commonground link ...`: entity resolution at the hub, and for files without a hub."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from commonground.commands.output import (
+    ActorOption,
+    HubOption,
+    JsonOption,
+    acting,
+    emit,
+    key_values,
+    opened_hub,
+    rows_table,
+)
+from commonground.errors import CommonGroundError
+
+link_app = typer.Typer(help="Link people and addresses across partners (Splink).",
+                       no_args_is_help=True)
+
+EngineOption = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")]
+KindOption = Annotated[str | None, typer.Option("--kind", help="person or address (default both).")]
+
+
+def _kinds(kind: str | None) -> tuple[Any, ...]:
+    if kind is None:
+        return ("person", "address")
+    if kind not in ("person", "address"):
+        raise CommonGroundError("--kind is person or address")
+    return (kind,)
+
+
+def _flat(result: dict[str, Any]) -> dict[str, Any]:
+    return {f"{k}.{n}": v for k, figures in result.items() if isinstance(figures, dict)
+            for n, v in figures.items()}
+
+
+@link_app.command("run")
+def run(hub: HubOption = Path("hub"), as_: ActorOption = None, engine: EngineOption = "duckdb",
+        kind: KindOption = None,
+        retrain: Annotated[bool, typer.Option(help="Train a new model version.")] = False,
+        as_json: JsonOption = False) -> None:
+    """Link every contributed dataset; entity ids carry over from the last run."""
+    from commonground.engines import get_engine
+    from commonground.link import run_linkage
+
+    with opened_hub(hub) as opened:
+        actor = acting(opened, as_)
+        with get_engine(engine) as eng:
+            result = run_linkage(opened, actor, eng, kinds=_kinds(kind), retrain=retrain)
+    emit(result, as_json, lambda r: key_values("Linkage")(_flat(r)))
+
+
+@link_app.command("evaluate")
+def evaluate(
+    truth: Annotated[Path, typer.Option(help="The synthetic county's truth/ folder.")],
+    hub: HubOption = Path("hub"), as_: ActorOption = None, kind: KindOption = None,
+    as_json: JsonOption = False) -> None:
+    """Score the entity index against ground truth: pairwise P/R/F1 and cluster figures."""
+    from commonground.link import evaluate_hub
+
+    with opened_hub(hub) as opened:
+        result = evaluate_hub(opened, acting(opened, as_), truth, _kinds(kind))
+    emit(result, as_json, lambda r: key_values("Linkage quality")(_flat(r)))
+
+
+@link_app.command("review")
+def review(
+    hub: HubOption = Path("hub"), as_: ActorOption = None, kind: KindOption = None,
+    decide: Annotated[int | None, typer.Option(help="A review item's id to decide.")] = None,
+    decision: Annotated[str | None, typer.Option(help="same or different.")] = None,
+    limit: Annotated[int, typer.Option(help="How many pending pairs to list.")] = 20,
+    as_json: JsonOption = False) -> None:
+    """List the pairs waiting for a decision, or decide one (--decide ID --decision same)."""
+    from commonground.link import review as queue
+
+    with opened_hub(hub) as opened:
+        actor = acting(opened, as_)
+        if decide is not None:
+            if decision is None:
+                raise CommonGroundError("say --decision same or --decision different")
+            emit(queue.decide(opened, actor, decide, decision), as_json,
+                 key_values("Decision recorded"))
+            return
+        items = queue.pending(opened, actor, kind, limit)
+    shown = [{k: v for k, v in i.items() if k != "explanation"} for i in items]
+    emit({"pending": items if as_json else shown}, as_json, rows_table("Review queue", "pending"))
+
+
+@link_app.command("export")
+def export(out: Annotated[Path, typer.Argument(help="Parquet file to write.")],
+           hub: HubOption = Path("hub"), as_: ActorOption = None, kind: KindOption = None,
+           as_json: JsonOption = False) -> None:
+    """Write dataset, record id and entity id for every mention to Parquet."""
+    from commonground.link import export as write
+
+    with opened_hub(hub) as opened:
+        result = write(opened, acting(opened, as_), out, _kinds(kind))
+    emit(result, as_json, key_values("Entity index exported"))
+
+
+def _mapping(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    pairs = [p.split("=", 1) for p in text.split(",") if p.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise CommonGroundError("--map is NAME=COLUMN pairs separated by commas")
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+@link_app.command("files")
+def files(
+    paths: Annotated[list[Path], typer.Argument(help="CSV or Parquet files (one to dedupe).")],
+    id_column: Annotated[str, typer.Option("--id-column", help="Each file's record id.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: file, id, cluster_id.")],
+    map_: Annotated[str | None, typer.Option(
+        "--map", help="given_name=COL,family_name=COL,dob=COL,postcode=COL,...")] = None,
+    pseudonymise: Annotated[bool, typer.Option(
+        "--pseudonymise", help="Link on keyed tokens only (a throwaway key).")] = False,
+    engine: EngineOption = "duckdb", as_json: JsonOption = False) -> None:
+    """Deduplicate one file or link several, without a hub."""
+    import pyarrow.csv as pacsv
+
+    from commonground.engines import get_engine
+    from commonground.link import link_files
+
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"no file at {path}")
+    with get_engine(engine) as eng:
+        linked = link_files(paths, id_column, eng, mapping=_mapping(map_),
+                            pseudonymised=pseudonymise)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(linked.clusters, out)
+    result = {"out": str(out), **linked.summary()}
+    emit(result, as_json, key_values("Files linked"))
+    if not as_json:
+        sys.stderr.write(f"wrote {out}\n")

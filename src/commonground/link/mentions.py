@@ -1,0 +1,147 @@
+"""Person and address mentions: every contributed dataset brought to one shape, in SQL.
+
+Each contract says which columns are identifiers, of which kind and about which subject; that
+is enough to write, per dataset, a SELECT that renames its token columns to the standard ones
+(`schema.py`). The SELECTs are stacked with UNION ALL and run by any engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from commonground.contribute.contract import Column, Contract
+from commonground.contribute.validate import ident, literal
+from commonground.engines import Pipeline
+from commonground.link.schema import (
+    ADDRESS_COLUMNS,
+    FROM_KIND,
+    ID,
+    NAME_KINDS,
+    PERSON_COLUMNS,
+    SOURCE,
+    EntityKind,
+)
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """One dataset's token table as an engine input: its ref, contract and input name."""
+
+    ref: str  # org/dataset
+    contract: Contract
+    table: str  # the engine input holding its rows (tokens, record id in clear)
+    columns: frozenset[str]  # the columns the table actually has
+    version: int = 1  # a later version's record replaces an earlier one's
+    # token column -> standard column, for what the kinds do not say (standalone files whose
+    # postcodes are not British are tokenised as plain ids but are still postcodes).
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+
+def person_groups(contract: Contract) -> dict[str, list[Column]]:
+    """Identifier columns by the person they describe; only groups that carry a name.
+
+    Where a contract names subjects (a crime's victim and suspect), columns without one
+    describe the event (its location), not a person; otherwise all describe the one person.
+    """
+    identifiers = contract.identifiers
+    subjects = {c.subject for c in identifiers if c.subject}
+    groups: dict[str, list[Column]] = {}
+    for column in identifiers:
+        if subjects and not column.subject:
+            continue
+        groups.setdefault(column.subject, []).append(column)
+    return {s: cols for s, cols in groups.items()
+            if any(c.identifier in NAME_KINDS for c in cols)}
+
+
+def _sources(columns: Iterable[Column], data: DatasetInput) -> dict[str, list[str]]:
+    """standard column -> the token columns (in contract order) that can fill it."""
+    found: dict[str, list[str]] = {}
+    for column in columns:
+        mapping = dict(FROM_KIND.get(column.identifier or "", {}))
+        for token_column, standard in data.aliases.items():
+            if token_column.split("__", 1)[0] == column.name:
+                mapping[token_column.split("__", 1)[1]] = standard
+        for suffix, standard in mapping.items():
+            token = f"{column.name}__{suffix}"
+            if token in data.columns:
+                found.setdefault(standard, []).append(token)
+    return found
+
+
+def _fill(standard: str, sources: Mapping[str, list[str]]) -> str:
+    cols = sources.get(standard, [])
+    if not cols:
+        return f"CAST(NULL AS VARCHAR) AS {standard}"
+    if len(cols) == 1:
+        return f"CAST({ident(cols[0])} AS VARCHAR) AS {standard}"
+    joined = ", ".join(f"CAST({ident(c)} AS VARCHAR)" for c in cols)
+    return f"coalesce({joined}) AS {standard}"
+
+
+def _record_id(data: DatasetInput) -> str:
+    rid = data.contract.record_id
+    if rid is None or rid not in data.columns:
+        return "CAST(_row AS VARCHAR)"  # no record id in the contract: the row number
+    return f"CAST({ident(rid)} AS VARCHAR)"
+
+
+def _keys(data: DatasetInput, subject: str) -> str:
+    rid = _record_id(data)
+    prefix = literal(f"{data.ref}|")
+    return (f"{prefix} || {rid} || {literal('|' + subject)} AS {ID}, "
+            f"{literal(data.ref)} AS {SOURCE}, {rid} AS record_id, "
+            f"{literal(subject)} AS subject, {int(data.version)} AS _version")
+
+
+def person_selects(data: DatasetInput) -> list[str]:
+    selects = []
+    for subject, columns in person_groups(data.contract).items():
+        sources = _sources(columns, data)
+        if "given" not in sources and "family" not in sources:
+            continue
+        fills = ", ".join(_fill(c, sources) for c in PERSON_COLUMNS)
+        named = " OR ".join(f"{ident(c)} IS NOT NULL"
+                            for c in sources.get("given", []) + sources.get("family", []))
+        selects.append(f"SELECT {_keys(data, subject)}, {fills} FROM {ident(data.table)} "
+                       f"WHERE {named}")
+    return selects
+
+
+def address_selects(data: DatasetInput) -> list[str]:
+    """One mention per address column, with the postcode of the same subject if any."""
+    selects = []
+    identifiers = data.contract.identifiers
+    for column in identifiers:
+        if column.identifier != "address" or f"{column.name}__token" not in data.columns:
+            continue
+        postcodes = [c for c in identifiers
+                     if c.identifier == "postcode" and c.subject == column.subject]
+        sources = _sources([column, *postcodes[:1]], data)
+        fills = ", ".join(_fill(c, sources) for c in ADDRESS_COLUMNS)
+        selects.append(f"SELECT {_keys(data, column.name)}, {fills} FROM {ident(data.table)} "
+                       f"WHERE {ident(column.name + '__token')} IS NOT NULL")
+    return selects
+
+
+def mentions_pipeline(kind: EntityKind, datasets: Iterable[DatasetInput]) -> Pipeline:
+    """One step per dataset and a last step stacking them, ordered by mention id."""
+    build = person_selects if kind == "person" else address_selects
+    steps: list[tuple[str, str]] = []
+    for i, data in enumerate(datasets):
+        selects = build(data)
+        if selects:
+            steps.append((f"{kind}_mentions_{i}", " UNION ALL ".join(selects)))
+    columns = PERSON_COLUMNS if kind == "person" else ADDRESS_COLUMNS
+    if not steps:
+        empty = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}"
+                          for c in (ID, SOURCE, "record_id", "subject", *columns))
+        return Pipeline.of((f"{kind}_mentions", f"SELECT {empty} WHERE 1 = 0"))
+    union = " UNION ALL ".join(f"SELECT * FROM {name}" for name, _ in steps)
+    keep = ", ".join((ID, SOURCE, "record_id", "subject", *columns))
+    # A record sent again in a later version replaces the earlier one (latest wins).
+    ranked = (f"SELECT *, row_number() OVER (PARTITION BY {ID} ORDER BY _version DESC) AS _rank "
+              f"FROM ({union}) AS stacked")
+    return Pipeline.of(*steps, (f"{kind}_mentions", f"SELECT {keep} FROM ({ranked}) AS ranked "
+                                                    f"WHERE _rank = 1 ORDER BY {ID}"))

@@ -1,0 +1,184 @@
+"""Linkage at the hub: link every contributed dataset, keep ids stable, queue the doubtful.
+
+`run_linkage` is what `commonground link run` and the demo call. Per entity kind it reads the
+mentions from the lake (tokens only), reuses the latest model unless asked to retrain (a new
+model version is recorded with its parameters and their hash), applies every review decision,
+carries entity ids over from the previous index, writes the next index version and queues the
+pairs in the review band with their waterfall explanations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import func, select
+
+from commonground.engines import Engine
+from commonground.governance import Actor, Resource, require
+from commonground.link.evaluate import county_truth, score
+from commonground.link.explain import waterfall
+from commonground.link.index import carry_over, read_index, write_index
+from commonground.link.lake import hub_mentions, lake_inputs
+from commonground.link.model import SPECS
+from commonground.link.models import LinkModel, LinkRun, ReviewItem
+from commonground.link.resolve import Decisions, pair_key, resolve
+from commonground.link.schema import ID, KINDS, SOURCE, EntityKind
+from commonground.store.hub import Hub
+
+LINKAGE = Resource("linkage")
+REVIEW_LIMIT = 500  # pairs queued per run: a day's work for a reviewer, most doubtful first
+
+
+def _latest_model(hub: Hub, kind: str) -> LinkModel | None:
+    with hub.sessions()() as session:
+        return session.scalar(select(LinkModel).where(LinkModel.kind == kind)
+                              .order_by(LinkModel.version.desc()).limit(1))
+
+
+def decisions(hub: Hub, kind: str) -> Decisions:
+    with hub.sessions()() as session:
+        rows = session.scalars(select(ReviewItem).where(ReviewItem.kind == kind,
+                                                        ReviewItem.status == "decided"))
+        return {(r.left_id, r.right_id): r.decision == "same" for r in rows}
+
+
+def _issued(hub: Hub, kind: str) -> int:
+    with hub.sessions()() as session:
+        runs = session.scalars(select(LinkRun).where(LinkRun.kind == kind))
+        return max((int(r.summary.get("highest_id_number", 0)) for r in runs), default=0)
+
+
+def _digest(parameters: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()
+
+
+def _queue(hub: Hub, kind: str, run_id: int, pairs: pa.Table, model: dict[str, Any],
+           band: tuple[float, float]) -> int:
+    low, high = band
+    doubtful = pairs.filter(pc.and_(pc.greater_equal(pairs["match_probability"], low),
+                                    pc.less(pairs["match_probability"], high)))
+    # Most doubtful first: closest to even odds.
+    distance = pc.abs(pc.subtract(doubtful["match_probability"], 0.5))
+    doubtful = doubtful.take(pc.sort_indices(distance)).slice(0, REVIEW_LIMIT)
+    added = 0
+    with hub.sessions().begin() as session:
+        known = {(r.left_id, r.right_id) for r in session.scalars(
+            select(ReviewItem).where(ReviewItem.kind == kind))}
+        for pair in doubtful.to_pylist():
+            left, right = pair_key(pair["unique_id_l"], pair["unique_id_r"])
+            if (left, right) in known:
+                continue
+            session.add(ReviewItem(kind=kind, left_id=left, right_id=right,
+                                   match_probability=float(pair["match_probability"]),
+                                   explanation=waterfall(pair, model), run_id=run_id))
+            known.add((left, right))
+            added += 1
+    return added
+
+
+def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
+              retrain: bool = False, seed: int = 42, max_pairs: float = 1e6) -> dict[str, Any]:
+    spec = SPECS[kind]
+    mentions = hub_mentions(hub, engine, kind)
+    if mentions.num_rows == 0:
+        return {"mentions": 0, "entities": 0}
+    latest = None if retrain else _latest_model(hub, kind)
+    result = resolve(mentions, spec, engine, model=latest.parameters if latest else None,
+                     decisions=decisions(hub, kind), seed=seed, max_pairs=max_pairs)
+    previous = read_index(hub.root, kind)
+    ids = carry_over(result.clusters, previous, kind, _issued(hub, kind))
+    index = mentions.select([ID, SOURCE, "record_id", "subject"]).join(ids, ID)
+    index = index.sort_by([(ID, "ascending")])
+    number, folder = write_index(hub.root, kind, index)
+    kept = 0
+    if previous is not None:
+        old = previous.select([ID, "entity_id"]).rename_columns([ID, "old"])
+        both = index.select([ID, "entity_id"]).join(old, ID, join_type="inner")
+        kept = pc.sum(pc.equal(both["entity_id"], both["old"])).as_py() or 0
+    entities = len(pc.unique(index["entity_id"]))
+    highest = max(int(e[1:]) for e in pc.unique(index["entity_id"]).to_pylist())
+    summary = {**result.figures, "trained": result.trained, "index_version": number,
+               "mentions_keeping_their_id": kept,
+               "highest_id_number": max(highest, _issued(hub, kind))}
+    with hub.sessions().begin() as session:
+        if latest is None:
+            version = (session.scalar(select(func.max(LinkModel.version))
+                                      .where(LinkModel.kind == kind)) or 0) + 1
+            latest = LinkModel(kind=kind, version=version, parameters=result.model,
+                               sha256=_digest(result.model), trained_by=actor.username,
+                               trained_on=mentions.num_rows)
+            session.add(latest)
+            session.flush()
+        run = LinkRun(kind=kind, model_id=latest.id, engine=engine.name, actor=actor.username,
+                      index_version=number, index_path=str(folder.relative_to(hub.root)),
+                      mentions=mentions.num_rows, entities=entities, summary=summary)
+        session.add(run)
+        session.flush()
+        run_id, model_version = run.id, latest.version
+    queued = _queue(hub, kind, run_id, result.pairs, result.model, spec.review_band)
+    return {**summary, "run": run_id, "model_version": model_version, "mentions":
+            mentions.num_rows, "entities": entities, "review_queued": queued}
+
+
+def run_linkage(hub: Hub, actor: Actor, engine: Engine, *,
+                kinds: Iterable[EntityKind] = KINDS, retrain: bool = False,
+                seed: int = 42) -> dict[str, Any]:
+    """Link people and addresses across every contributed dataset."""
+    require(hub, actor, "link.run", LINKAGE, details={"engine": engine.name})
+    return {kind: link_kind(hub, actor, engine, kind, retrain=retrain, seed=seed)
+            for kind in kinds}
+
+
+def entity_index(hub: Hub, actor: Actor, kind: EntityKind) -> pa.Table:
+    require(hub, actor, "link.read", LINKAGE, details={"kind": kind})
+    index = read_index(hub.root, kind)
+    if index is None:
+        raise LookupError(f"no {kind} entity index yet; run `commonground link run` first")
+    return index
+
+
+def export(hub: Hub, actor: Actor, out: Path, kinds: Iterable[EntityKind] = KINDS
+           ) -> dict[str, Any]:
+    """Write (kind, dataset, record id, subject, entity id) for every mention to Parquet."""
+    tables = []
+    for kind in kinds:
+        index = entity_index(hub, actor, kind)
+        tables.append(pa.table({
+            "kind": pa.array([kind] * index.num_rows, pa.string()),
+            "dataset": index[SOURCE], "record_id": index["record_id"],
+            "subject": index["subject"], "entity_id": index["entity_id"]}))
+    table = pa.concat_tables(tables)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out, compression="zstd")
+    return {"out": str(out), "rows": table.num_rows}
+
+
+def evaluate_hub(hub: Hub, actor: Actor, truth_dir: Path,
+                 kinds: Iterable[EntityKind] = KINDS) -> dict[str, Any]:
+    """Score the latest entity index against the synthetic county's truth."""
+    datasets, _ = lake_inputs(hub)
+    address_columns = {}
+    for data in datasets:
+        plain = [c.name for c in data.contract.identifiers
+                 if c.identifier == "address" and not c.subject]
+        if plain:
+            address_columns[data.ref] = plain[0]
+    out: dict[str, Any] = {}
+    for kind in kinds:
+        index = entity_index(hub, actor, kind)
+        predicted = index.select([ID, "entity_id"]).rename_columns([ID, "entity"])
+        out[kind] = score(predicted, county_truth(truth_dir, kind, address_columns))
+    return out
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
