@@ -101,7 +101,7 @@ def demo(
 
 def _mount() -> None:
     """Each room's commands, mounted under their nouns."""
-    from commonground.commands import contribute, governance, link, research
+    from commonground.commands import contribute, governance, insights, link, research
 
     app.add_typer(governance.org_app, name="org")
     app.add_typer(governance.user_app, name="user")
@@ -117,6 +117,8 @@ def _mount() -> None:
     app.add_typer(research.workspace_app, name="workspace")
     app.add_typer(research.output_app, name="output")
     app.add_typer(link.link_app, name="link")
+    app.add_typer(insights.insights_app, name="insights")
+    app.add_typer(insights.intervention_app, name="intervention")
 
 
 _mount()

@@ -8,6 +8,7 @@ ground truth allows, the same figure from the truth; later rooms add their stage
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -99,6 +100,12 @@ def stage_link(ctx: DemoContext) -> dict[str, Any]:
     return run(ctx)
 
 
+def stage_insights(ctx: DemoContext) -> dict[str, Any]:
+    from commonground.demo_insights import stage_insights as run
+
+    return run(ctx)
+
+
 def stage_research(ctx: DemoContext) -> dict[str, Any]:
     from commonground.demo_research import stage_research as run
 
@@ -112,7 +119,19 @@ STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("contribute", stage_contribute),
     ("link", stage_link),
     ("research", stage_research),
+    ("insights", stage_insights),
 ]
+
+
+def json_safe(value: Any) -> Any:
+    """Figures as strict JSON: NaN and infinities (an empty test month) become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def _record(hub: Hub | None, name: str, started: datetime, figures: dict[str, Any]) -> None:
@@ -147,7 +166,7 @@ def run_demo(
             ctx.progress(name, index / len(STAGES))
             started = datetime.now(UTC)
             clock = time.perf_counter()
-            figures = stage(ctx)
+            figures = json_safe(stage(ctx))
             figures["seconds"] = round(time.perf_counter() - clock, 2)
             stages[name] = figures
             _record(ctx.hub, name, started, figures)

@@ -7,15 +7,22 @@ be added without one (while the hub has no people).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 
-from commonground.commands.output import HubOption, JsonOption, emit, key_values, rows_table
+from commonground.commands.output import (
+    ActorOption,
+    HubOption,
+    JsonOption,
+    emit,
+    key_values,
+    opened_hub,
+    rows_table,
+)
+from commonground.commands.output import acting as acting_as
 from commonground.governance import (
     Actor,
     AgreementView,
@@ -35,33 +42,12 @@ from commonground.governance import (
     sign_agreement,
     verify,
 )
-from commonground.store import Hub, open_hub
-
-ActorOption = Annotated[
-    str | None,
-    typer.Option("--as", envvar="COMMONGROUND_USER",
-                 help="Who is acting: a user name (or $COMMONGROUND_USER)."),
-]
+from commonground.store import Hub
 
 org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="People, their roles and API tokens.", no_args_is_help=True)
 agreement_app = typer.Typer(help="Data sharing agreements.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-
-
-@contextmanager
-def _open(path: Path) -> Iterator[Hub]:
-    hub = open_hub(path)
-    try:
-        yield hub
-    finally:
-        hub.close()
-
-
-def _actor(hub: Hub, username: str | None) -> Actor:
-    if not username:
-        raise GovernanceError("say who is acting with --as USERNAME or $COMMONGROUND_USER")
-    return actor_for(hub, username)
 
 
 def _maybe_actor(hub: Hub, username: str | None) -> Actor | None:
@@ -92,7 +78,7 @@ def org_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add a partner organisation (an admin; no one needed before the first person)."""
-    with _open(hub) as opened:
+    with opened_hub(hub) as opened:
         result = add_organisation(opened, slug, name, kind,
                                   actor=_maybe_actor(opened, acting))
     emit(result, as_json, key_values("Organisation added"))
@@ -101,7 +87,7 @@ def org_add(
 @org_app.command("list")
 def org_list(hub: HubOption = Path("hub"), as_json: JsonOption = False) -> None:
     """List partner organisations."""
-    with _open(hub) as opened:
+    with opened_hub(hub) as opened:
         result = {"organisations": list_organisations(opened)}
     emit(result, as_json, rows_table("Organisations", "organisations"))
 
@@ -122,7 +108,7 @@ def user_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add a person and print their API token once (it is never shown again)."""
-    with _open(hub) as opened:
+    with opened_hub(hub) as opened:
         actor = _maybe_actor(opened, acting)
         person = add_person(opened, username, org, role, display_name=name, email=email,
                             actor=actor)
@@ -141,8 +127,8 @@ def user_token(
     as_json: JsonOption = False,
 ) -> None:
     """Issue a new API token (for yourself, or as an admin for someone else)."""
-    with _open(hub) as opened:
-        token = issue_token(opened, username, actor=_actor(opened, acting))
+    with opened_hub(hub) as opened:
+        token = issue_token(opened, username, actor=acting_as(opened, acting))
     emit({"username": username, "token": token}, as_json, key_values("Token issued"))
 
 
@@ -161,8 +147,8 @@ def agreement_add(
     as_json: JsonOption = False,
 ) -> None:
     """Draft a new agreement from a YAML document (a governance lead of a party)."""
-    with _open(hub) as opened:
-        view = draft_agreement(opened, _actor(opened, acting), _load_yaml(file))
+    with opened_hub(hub) as opened:
+        view = draft_agreement(opened, acting_as(opened, acting), _load_yaml(file))
     emit(_agreement_result(view), as_json, key_values(f"Agreement {view.slug} drafted"))
 
 
@@ -175,8 +161,8 @@ def agreement_amend(
     as_json: JsonOption = False,
 ) -> None:
     """Draft a new version of an agreement; earlier versions are kept unchanged."""
-    with _open(hub) as opened:
-        view = amend_agreement(opened, _actor(opened, acting), _load_yaml(file))
+    with opened_hub(hub) as opened:
+        view = amend_agreement(opened, acting_as(opened, acting), _load_yaml(file))
     emit(_agreement_result(view), as_json,
          key_values(f"Agreement {view.slug} v{view.version} drafted"))
 
@@ -189,8 +175,8 @@ def agreement_sign(
     as_json: JsonOption = False,
 ) -> None:
     """Sign the newest version for your organisation (a governance lead of a party)."""
-    with _open(hub) as opened:
-        view = sign_agreement(opened, _actor(opened, acting), slug)
+    with opened_hub(hub) as opened:
+        view = sign_agreement(opened, acting_as(opened, acting), slug)
     emit(_agreement_result(view), as_json, key_values(f"Agreement {slug} signed"))
 
 
@@ -202,8 +188,8 @@ def agreement_list(
     as_json: JsonOption = False,
 ) -> None:
     """List agreements (newest version of each)."""
-    with _open(hub) as opened:
-        views = list_agreements(opened, _actor(opened, acting), all_versions=all_versions)
+    with opened_hub(hub) as opened:
+        views = list_agreements(opened, acting_as(opened, acting), all_versions=all_versions)
     rows = [{"slug": v.slug, "version": v.version, "status": v.status,
              "in_force": v.in_force, "parties": ", ".join(v.parties),
              "expires_on": v.expires_on.isoformat()} for v in views]
@@ -219,8 +205,8 @@ def agreement_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one agreement version: parties, purposes, data items, signatures."""
-    with _open(hub) as opened:
-        view = get_agreement(opened, _actor(opened, acting), slug, version)
+    with opened_hub(hub) as opened:
+        view = get_agreement(opened, acting_as(opened, acting), slug, version)
     emit(_agreement_result(view), as_json, key_values(f"Agreement {slug} v{view.version}"))
 
 
@@ -233,8 +219,8 @@ def agreement_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an agreement now: every access that relied on it ends."""
-    with _open(hub) as opened:
-        view = revoke_agreement(opened, _actor(opened, acting), slug, reason)
+    with opened_hub(hub) as opened:
+        view = revoke_agreement(opened, acting_as(opened, acting), slug, reason)
     emit(_agreement_result(view), as_json, key_values(f"Agreement {slug} revoked"))
 
 
@@ -247,8 +233,8 @@ def audit_verify(
     as_json: JsonOption = False,
 ) -> None:
     """Check the audit log's hash chain; exit 1 if any entry was edited, deleted or moved."""
-    with _open(hub) as opened:
-        require(opened, _actor(opened, acting), "audit.verify", Resource("audit"))
+    with opened_hub(hub) as opened:
+        require(opened, acting_as(opened, acting), "audit.verify", Resource("audit"))
         report = verify(opened)
     emit(report.to_dict(), as_json, key_values("Audit log"))
     if not report.ok:

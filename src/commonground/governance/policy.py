@@ -71,6 +71,11 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("audit.read", "audit", {"governance_lead": ANY, "admin": ANY}),
     _rule("retention.run", "dataset", {"steward": OWNER, "governance_lead": OWNER}),
     _rule("erasure.request", "dataset", {"steward": OWNER, "governance_lead": ANY}),
+    # Preventative interventions: the owning organisation's analysts and governance leads
+    # register and allocate them; evaluations may also be run by researchers.
+    _rule("intervention.manage", "intervention", {"analyst": OWNER, "governance_lead": OWNER}),
+    _rule("intervention.evaluate", "intervention", {"analyst": OWNER, "researcher": ANY}),
+    _rule("intervention.read", "intervention", {EVERYONE: ANY}),
     # Linkage runs on tokens only; analysts of any partner run, review and read it.
     _rule("link.run", "linkage", {"analyst": ANY}),
     _rule("link.review", "linkage", {"analyst": ANY}),

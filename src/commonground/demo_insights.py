@@ -1,0 +1,172 @@
+"""The demo's insights stage: hotspots on the county's crimes, and a randomised trial whose
+true effect is known, evaluated exactly as pre-registered.
+
+`rehearse_trial` is the trial on its own (allocate, simulate outcomes with a known effect,
+analyse): the demo runs it once through the hub's register, bench/trial.py runs it over
+hundreds of seeds to check that the 95% interval covers the truth 95% of the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from commonground.insights.evaluation import (
+    allocate,
+    default_plan,
+    run_plan,
+    trial_power,
+)
+from commonground.simulate import Treatment, simulate_crimes
+
+if TYPE_CHECKING:
+    from commonground.demo import DemoContext
+
+TRIAL_START = np.datetime64("2019-01-07")  # a Monday: periods are whole weeks
+TRUE_EFFECT = -0.25
+
+
+def candidate_places(seed: int, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hot places scattered over a 20 km square of Essex, with weekly crime rates."""
+    rng = np.random.default_rng([seed, 7])
+    easting = rng.uniform(560_000, 580_000, n)
+    northing = rng.uniform(200_000, 220_000, n)
+    weekly = rng.gamma(2.0, 0.75, n)
+    return easting, northing, weekly
+
+
+def simulate_outcomes(seed: int, easting: np.ndarray, northing: np.ndarray,
+                      weekly: np.ndarray, treated: np.ndarray, *, weeks_before: int,
+                      weeks_after: int, effect: float) -> list[tuple[str, int, float]]:
+    """Weekly crime counts per place; treated places' intensity times (1 + effect) after."""
+    weeks = weeks_before + weeks_after
+    start_treatment = TRIAL_START + np.timedelta64(7 * weeks_before, "D")
+    end = TRIAL_START + np.timedelta64(7 * weeks, "D")
+    events = simulate_crimes(
+        np.random.default_rng([seed, 11]), easting, northing, weekly * weeks, TRIAL_START,
+        7 * weeks, treatments=[Treatment(treated, start_treatment, end, effect)])
+    week = ((events.time - TRIAL_START.astype("datetime64[s]")) // np.timedelta64(7, "D"))
+    counts = np.zeros((len(weekly), weeks))
+    np.add.at(counts, (events.place, week.astype(np.int64)), 1.0)
+    return [(place_id(i), w, float(counts[i, w])) for i in range(len(weekly))
+            for w in range(weeks)]
+
+
+def place_id(index: int) -> str:
+    return f"P{index:04d}"
+
+
+def rehearse_trial(seed: int, *, places: int = 100, weeks_before: int = 12,
+                   weeks_after: int = 12, effect: float = TRUE_EFFECT,
+                   scheme: str = "blocked", permutations: int = 199,
+                   layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                   ) -> dict[str, Any]:
+    """One randomised trial from allocation to estimate; reports whether the CI covers truth."""
+    easting, northing, weekly = layout or candidate_places(seed, places)
+    ids = [place_id(i) for i in range(len(weekly))]
+    allocation = allocate(ids, scheme, seed, scores=dict(zip(ids, weekly, strict=True)))
+    treated = np.array([ids.index(p) for p in allocation.treated()])
+    rows = simulate_outcomes(seed, easting, northing, weekly, treated,
+                             weeks_before=weeks_before, weeks_after=weeks_after, effect=effect)
+    plan = {**default_plan(weeks_before), "permutations": permutations,
+            "secondary": ["permutation"]}
+    result = run_plan(allocation, plan, rows, seed=seed)
+    return summarise(result, effect)
+
+
+def summarise(result: dict[str, Any], effect: float) -> dict[str, Any]:
+    primary = result["primary"]
+    low, high = primary["relative_ci_low"], primary["relative_ci_high"]
+    return {"estimate": primary["relative_effect"], "ci_low": low, "ci_high": high,
+            "true_effect": effect, "covered": bool(low <= effect <= high),
+            "p_value": primary["p_value"],
+            "permutation_p": result["secondary"].get("permutation", {}).get("p_value"),
+            "sms_level": primary["sms_level"]}
+
+
+def _hot_places(truth: Path, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The county's n most crime-ridden addresses and their weekly rates (from truth)."""
+    crimes = pq.read_table(truth / "crimes.parquet", columns=["address_id", "easting",
+                                                              "northing"])
+    counts = crimes.group_by(["address_id", "easting", "northing"]).aggregate(
+        [("address_id", "count")])
+    top = counts.sort_by([("address_id_count", "descending"), ("address_id", "ascending")])[:n]
+    weeks = 52.0
+    weekly = np.asarray(pc.cast(top["address_id_count"], "float64")) / weeks
+    return (np.asarray(top["easting"], float), np.asarray(top["northing"], float), weekly)
+
+
+def _hotspot_backtest(ctx: DemoContext) -> dict[str, Any]:
+    from commonground.insights.hotspots import backtest, load_crimes
+
+    points = load_crimes([ctx.extracts / "police" / "crimes.csv"])
+    months = points.months()
+    test = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months[-3:]]
+    result = backtest(points, crime_type="Burglary", cell_size=250.0, test_months=test,
+                      engine=ctx.engine).to_dict()
+    return {"region": result["region"], "test_months": test,
+            "hit_rate_5pct": {m: round(v["hit_rate"]["0.05"], 3)
+                              for m, v in result["methods"].items()},
+            "pai_5pct": {m: round(v["pai"]["0.05"], 2) for m, v in result["methods"].items()}}
+
+
+def stage_insights(ctx: DemoContext, places: int = 100, seed: int | None = None
+                   ) -> dict[str, Any]:
+    """Hotspot backtest on the county, then a pre-registered randomised patrol trial."""
+    from commonground.governance import actor_for
+    from commonground.insights.evaluation import add_intervention, allocate_trial, evaluate_trial
+
+    hub = ctx.require_hub()
+    figures: dict[str, Any] = {"hotspots": _hotspot_backtest(ctx)}
+    ctx.progress("insights: trial", 0.5)
+    seed = ctx.seed if seed is None else seed
+    easting, northing, weekly = _hot_places(ctx.truth, places)
+    ids = [place_id(i) for i in range(len(weekly))]
+    analyst = actor_for(hub, "police-analyst")
+    weeks_before, weeks_after = 12, 12
+    start = date(2019, 1, 7)
+    registered = add_intervention(
+        hub, analyst, name="Hot-spot patrols (demo trial)", places=ids, area="county hot places",
+        starts_on=start + timedelta(weeks=weeks_before),
+        ends_on=start + timedelta(weeks=weeks_before + weeks_after),
+        outcome_measure="recorded crimes per place per week")
+    power = trial_power(len(ids) // 2, float(weekly.mean()), TRUE_EFFECT,
+                        periods_before=weeks_before, periods_after=weeks_after)
+    frozen = allocate_trial(hub, analyst, registered.id, plan=default_plan(weeks_before),
+                            scheme="blocked", seed=seed,
+                            scores=dict(zip(ids, weekly.tolist(), strict=True)),
+                            power=power.to_dict())
+    from commonground.insights.evaluation import trial_allocation
+
+    allocation = trial_allocation(hub, analyst, registered.id)
+    treated = np.array([ids.index(p) for p in allocation.treated()])
+    rows = simulate_outcomes(seed, easting, northing, weekly, treated,
+                             weeks_before=weeks_before, weeks_after=weeks_after,
+                             effect=TRUE_EFFECT)
+    result = evaluate_trial(hub, analyst, registered.id, rows, seed=seed)
+    summary = summarise(result, TRUE_EFFECT)
+    figures["trial"] = {"intervention": registered.id, "places": len(ids),
+                        "treatment": frozen["treatment"], "control": frozen["control"],
+                        "registration_sha256": frozen["registration_sha256"][:16],
+                        "power": round(power.power, 3),
+                        **{k: (round(v, 4) if isinstance(v, float) else v)
+                           for k, v in summary.items()}}
+    return figures
+
+
+def coverage(seeds: Sequence[int], **options: Any) -> dict[str, Any]:
+    """Share of seeds whose 95% interval covers the true effect (bench/trial.py)."""
+    runs = [rehearse_trial(s, **options) for s in seeds]
+    covered = np.array([r["covered"] for r in runs])
+    estimates = np.array([r["estimate"] for r in runs])
+    share = float(covered.mean())
+    return {"seeds": len(runs), "coverage": share,
+            "coverage_se": float(np.sqrt(share * (1 - share) / len(runs))),
+            "mean_estimate": float(estimates.mean()), "true_effect": runs[0]["true_effect"],
+            "rejections_at_5pct": float(np.mean([r["p_value"] < 0.05 for r in runs]))}

@@ -1,0 +1,8 @@
+"""Insights: predicting where crime will happen, and proving that prevention worked.
+
+- `hotspots/`: grid counts (SQL on any engine), naive, KDE, prospective, grid ETAS and a
+  learned model; rolling-origin backtests with hit rate, PAI and PEI.
+- `evaluation/`: the intervention register, randomised trial design and pre-registration,
+  difference-in-differences, synthetic control, the weighted displacement difference test
+  and permutation inference, each labelled with its Maryland Scientific Methods Scale level.
+"""
