@@ -290,8 +290,14 @@ CASES: list[Case] = [
          Quarantined(1, 1, notes={1: "naïve façade"}), encoding="cp1252",
          secrets=("Zoë Brontë",)),
     # UTF-8 letters, then a byte UTF-8 forbids: as Windows-1252 every ë would become Ã«.
-    Case("utf8_stray_byte.csv", csv_bytes(record("R1")) + b"R2,Bad\xff\xfeName,,,,,\n",
+    Case("utf8_stray_byte.csv",
+         csv_bytes(record("R1", notes="café")) + b"R2,Bad\xff\xfeName,,,,,\n",
          Refused(r"mixes encodings: it is UTF-8 before line 3, .*0xff")),
+    # Windows-1252 whose first letters happen to be valid UTF-8 ('É' then a no-break space is
+    # UTF-8's 'ɠ'): one such accident is not enough to call the file mixed.
+    Case("cp1252_valid_utf8_by_chance.csv",
+         csv_bytes(record("R1", notes="CAFÉ\xa0OK, café"), encoding="cp1252"),
+         Quarantined(1, 1, notes={1: "CAFÉ\xa0OK, café"}), encoding="cp1252"),
     Case("cp1252_undefined_byte.csv", lines("R1,Bad@Name,,,,,").replace(b"@", b"\x81"),
          Refused(r"cannot be read as cp1252 delimited text .*0x81")),
     # -- delimiters and line endings --------------------------------------------------------
@@ -414,6 +420,11 @@ CASES: list[Case] = [
                      found={bad(1, "postcode"): "NOT A PC"}),
          secrets=("NOT A PC", "12345")),
     Case("duplicate_rows.csv", csv_bytes(record("R1"), record("R1")), Quarantined(2, 2)),
+    # "-" and "?" are how partners write an unknown name: nothing is left once it is
+    # normalised, so the tokens are empty, as for a blank name.
+    Case("placeholder_names.csv", csv_bytes(record("R1", full_name="-"),
+                                            record("R2", full_name="?"), record("R3")),
+         Quarantined(3, 3)),
     Case("every_row_bad.csv",
          csv_bytes(record("", visits="many"), record("R2", dob="soon", category="other")),
          Quarantined(2, 0, problems((1, "ref", "required"), bad(1, "visits"), bad(2, "dob"),
@@ -467,6 +478,7 @@ CASES: list[Case] = [
     Case("legacy.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
          Refused(r"old \.xls workbooks are not supported")),
     Case("missing.csv", None, Refused(r"no such file")),
+    Case("missing.xlsx", None, Refused(r"no such file")),
     Case("folder.csv", None, Refused(r"is a folder, not a file")),
 ]
 
@@ -492,7 +504,14 @@ def test_there_are_enough_distinct_bad_files() -> None:
     assert len({c.name for c in CASES}) == len(CASES) >= 32
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+# Bugs found by this suite in files it may not change; strict, so a fix is noticed.
+KNOWN_BUGS: dict[str, pytest.MarkDecorator] = {}
+# (placeholder_names.csv: a name normalised to nothing once crashed the Parquet write; fixed
+# in pseudonymise._dictionary.)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=KNOWN_BUGS.get(c.name, ()))
+                                  for c in CASES])
 def test_bad_input_ends_in_an_error_or_quarantine(case: Case, tmp_path: Path,
                                                   duckdb: Engine) -> None:
     path = write_case(case, tmp_path)
@@ -515,7 +534,8 @@ def test_bad_input_ends_in_an_error_or_quarantine(case: Case, tmp_path: Path,
 
     data = pq.read_table(package.folder / DATA)
     hub = pq.read_table(package.folder / QUARANTINE).to_pylist()
-    full = list(csv.DictReader((out / FULL_QUARANTINE).open(encoding="utf-8", newline="")))
+    full_text = (out / FULL_QUARANTINE).read_text(encoding="utf-8")
+    full = list(csv.DictReader(io.StringIO(full_text, newline="")))
     assert len(hub) == len(full) == manifest["problems"]
 
     # Each record has exactly one fate: accepted or quarantined, never both, never neither.

@@ -252,6 +252,16 @@ def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
     return {"token": normalise.fold(values)}
 
 
+def _dictionary(indices: pa.Array, values: pa.Array) -> pa.DictionaryArray:
+    """Rows pointing at a null value (a name that normalises to nothing) become null rows:
+    Parquet cannot store a null inside a dictionary."""
+    missing = values.is_null()
+    if pc.any(missing).as_py():
+        indices = pc.if_else(pc.take(missing, indices), pa.scalar(None, indices.type), indices)
+        values = values.fill_null("")
+    return pa.DictionaryArray.from_arrays(indices, values)
+
+
 def pseudonymise(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
                  bloom: bool = False) -> pa.Table:
     """Replace every identifier column of `table` by its token columns; keep the others.
@@ -272,10 +282,9 @@ def pseudonymise(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
         distinct = encoded.dictionary
         for suffix, plain in derived_values(kind, distinct).items():
             tokens = tokeniser.tokens(f"{kind}.{suffix}", plain)
-            out[f"{name}__{suffix}"] = pa.DictionaryArray.from_arrays(encoded.indices, tokens)
+            out[f"{name}__{suffix}"] = _dictionary(encoded.indices, tokens)
         if bloom and kind in BLOOM_KINDS:
             plain = normalise.full_name(distinct) if kind == "full_name" else normalise.fold(
                 distinct)
-            out[f"{name}__bloom"] = pa.DictionaryArray.from_arrays(
-                encoded.indices, tokeniser.bloom(kind, plain))
+            out[f"{name}__bloom"] = _dictionary(encoded.indices, tokeniser.bloom(kind, plain))
     return pa.table(out)
