@@ -12,7 +12,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -104,11 +107,13 @@ def scan(path: Path) -> tuple[str, bool]:
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError as exc:
-                    # Valid UTF-8 letters before a byte UTF-8 forbids: a UTF-8 file with a
-                    # stray byte (or two files pasted together). Read as Windows-1252 every
-                    # é in it would silently become Ã©, so the file is refused instead.
+                    # UTF-8 letters before a byte UTF-8 forbids: a UTF-8 file with a stray byte
+                    # (or two files pasted together). Read as Windows-1252 every ë in it would
+                    # silently become Ã«, so the file is refused instead. Two letters at least:
+                    # Windows-1252 text can hold one by chance ('é££' is valid UTF-8).
                     at = max(exc.start - pending, 0)
-                    if multibyte or not block[:at].isascii():
+                    if (multibyte or not block[:at].isascii()) and _utf8_letters(
+                            path, consumed + at) >= 2:
                         _refuse_mixed(path, consumed + at, block[at])
                     encoding = "cp1252"
                 multibyte = multibyte or not block.isascii()
@@ -133,9 +138,32 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _refuse_mixed(path: Path, offset: int, byte: int) -> None:
+_UTF8_LEAD = re.compile(rb"[\xc2-\xf4]")
+
+
+def _prefix_blocks(path: Path, end: int) -> Iterator[bytes]:
     with path.open("rb") as fh:
-        line = fh.read(offset).count(b"\n") + 1
+        while end > 0:
+            block = fh.read(min(end, 16 << 20))
+            if not block:
+                return
+            end -= len(block)
+            yield block
+
+
+def _utf8_letters(path: Path, end: int, enough: int = 2) -> int:
+    """How many UTF-8 multi-byte letters the (valid UTF-8) bytes before `end` hold, up to
+    `enough`."""
+    found = 0
+    for block in _prefix_blocks(path, end):
+        found += len(list(itertools.islice(_UTF8_LEAD.finditer(block), enough - found)))
+        if found >= enough:
+            break
+    return found
+
+
+def _refuse_mixed(path: Path, offset: int, byte: int) -> None:
+    line = sum(block.count(b"\n") for block in _prefix_blocks(path, offset)) + 1
     raise ReadError(path, f"mixes encodings: it is UTF-8 before line {line}, which has a byte "
                           f"(0x{byte:02x}) UTF-8 does not allow; save it as UTF-8 and send it "
                           "again")
