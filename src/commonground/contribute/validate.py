@@ -155,16 +155,27 @@ def validation_pipeline(contract: Contract, present: list[str], today: date) -> 
     for c in contract.columns:
         source = f"nullif(trim({ident(c.name)}), '')" if c.name in present else "NULL"
         cleaned.append(f"CAST({source} AS VARCHAR) AS {ident(c.name)}")
-    typed_cols = [ident(ROW)]
+    # Each typed value is computed once, in its own step, and the checks read it from there:
+    # parsing a date or a postcode twice per row doubled the cost of validation.
+    typed_step = [ident(ROW)]
+    final_cols = [ident(ROW)]
     problem_items = []
     for index, c in enumerate(contract.columns):
         value = ident(c.name)
         typed = typed_expression(c, value)
-        typed_cols.append(f"{typed} AS {ident(c.name)}")
-        for code, failing in checks(c, value, typed, today):
+        if typed == value:
+            final_cols.append(value)
+            typed_ref = value
+        else:
+            typed_ref = ident(f"_typed_{index}")
+            typed_step.append(f"{typed} AS {typed_ref}")
+            final_cols.append(f"{typed_ref} AS {value}")
+        typed_step.append(value)
+        for code, failing in checks(c, value, typed_ref, today):
             problem_items.append(f"CASE WHEN {failing} THEN '{index}:{code}' END")
     problems = f"concat_ws(';', {', '.join(problem_items)})" if problem_items else "''"
     return Pipeline.of(
         ("cleaned", f"SELECT {', '.join(cleaned)} FROM raw"),
-        ("checked", f"SELECT {', '.join(typed_cols)}, {problems} AS {PROBLEMS} FROM cleaned"),
+        ("typed", f"SELECT {', '.join(typed_step)} FROM cleaned"),
+        ("checked", f"SELECT {', '.join(final_cols)}, {problems} AS {PROBLEMS} FROM typed"),
     )
