@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
 log = logging.getLogger(__name__)
 
@@ -100,22 +101,32 @@ def to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def csv_files(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given, and every *.csv under each folder (sorted, recursively)."""
+    """Files as given, and every *.csv or *.parquet under each folder (sorted, recursively):
+    a lake version folder (`lake/<org>/<dataset>/v<N>/`) is read like a folder of CSVs."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(path.rglob("*.csv")))
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.suffix in (".csv", ".parquet") and p.is_file()))
         elif path.exists():
             found.append(path)
         else:
             raise FileNotFoundError(f"{path} does not exist")
     if not found:
-        raise FileNotFoundError("no CSV files found in the paths given")
+        raise FileNotFoundError("no CSV or Parquet files found in the paths given")
     return found
 
 
 def _read(path: Path, columns: Sequence[str]) -> pa.Table:
+    if path.suffix == ".parquet":
+        # Lake versions hold typed values; the loaders work on their text, as in a CSV.
+        try:
+            table = pq.read_table(path, columns=list(columns))
+        except (pa.ArrowInvalid, KeyError):
+            raise ValueError(f"{path.name} lacks one of the columns {', '.join(columns)}"
+                             ) from None
+        return pa.table({c: pc.cast(table[c], pa.string()) for c in columns})
     options = pcsv.ConvertOptions(include_columns=list(columns),
                                   column_types={c: pa.string() for c in columns})
     try:
@@ -183,7 +194,10 @@ def load_exact_crimes(paths: Iterable[Path | str], *, time_column: str = "OFFENC
 def load_crimes(paths: Iterable[Path | str]) -> CrimePoints:
     """police.uk files or an exact-time extract, told apart by their header."""
     files = csv_files(paths)
-    header = files[0].open(encoding="utf-8-sig").readline()
+    if files[0].suffix == ".parquet":
+        header = ",".join(pq.read_schema(files[0]).names)
+    else:
+        header = files[0].open(encoding="utf-8-sig").readline()
     if "Longitude" in header and "Month" in header:
         return load_police_uk(files)
     if "OFFENCE_DATETIME" in header:
