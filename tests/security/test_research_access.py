@@ -20,7 +20,8 @@ def test_views_hold_only_the_approved_columns(demo_hub: Hub) -> None:
     views = Workspace(demo_hub, actor_for(demo_hub, "uni-researcher"), PROJECT).views()
     fire = set(views["fire_safety_visits"]["columns"])
     assert fire == {"_row", "visit_date", "postcode__token", "occupants_observed",
-                    "overcrowding", "locked_internal_doors", "mattresses_in_communal_areas"}
+                    "overcrowding", "locked_internal_doors", "mattresses_in_communal_areas",
+                    "address_entity"}  # the linked address, re-keyed for the project
     assert "address__token" not in fire and "uprn" not in fire
     police = set(views["police_intelligence"]["columns"])
     assert "SUBJECT_SURNAME__token" not in police and "VEHICLE_VRM__token" not in police
@@ -33,6 +34,21 @@ def test_tokens_are_rekeyed_for_the_project(demo_hub: Hub) -> None:
     lake = set(pq.read_table(demo_hub.root / "lake" / "fire" / "safety_visits" / "v1")
                .column("postcode__token").drop_null().to_pylist())
     assert inside and lake and not (inside & lake)
+
+
+def test_linked_entity_ids_are_rekeyed_for_the_project(demo_hub: Hub) -> None:
+    import pyarrow.compute as pc
+
+    from commonground.link.index import read_index
+
+    workspace = Workspace(demo_hub, actor_for(demo_hub, "uni-researcher"), PROJECT)
+    complaints = workspace.sql("SELECT * FROM district_council_housing_complaints")
+    linked = [c for c in complaints.column_names if c.endswith("address_entity")]
+    assert linked, complaints.column_names
+    inside = set(complaints.column(linked[0]).drop_null().to_pylist())
+    assert inside and all(len(v) == 64 for v in inside)
+    hub_ids = set(pc.unique(read_index(demo_hub.root, "address")["entity_id"]).to_pylist())
+    assert not inside & hub_ids
 
 
 def test_no_column_outside_the_agreement_can_be_asked_for(demo_hub: Hub) -> None:

@@ -96,6 +96,32 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _with_entities(hub: Hub, table: pa.Table, ref: str, record_id: str, key: bytes
+                   ) -> pa.Table:
+    """Add the linked person and address entity ids of each record, re-keyed for the project.
+
+    A record can name several people (a crime's victim and suspect) and addresses: one
+    column per subject, e.g. `victim_person_entity`, `VICTIM_ADDRESS_address_entity`.
+    """
+    from commonground.link.index import read_index
+
+    for kind in ("person", "address"):
+        index = read_index(hub.root, kind)
+        if index is None:
+            continue
+        import pyarrow.compute as pc
+
+        mine = index.filter(pc.equal(index["source_dataset"], ref))
+        for subject in sorted(set(mine["subject"].to_pylist())):
+            part = mine.filter(pc.equal(mine["subject"], subject))
+            name = (f"{kind}_entity" if not subject or subject.lower() == kind
+                    else f"{subject}_{kind}_entity")
+            ids = pa.table({record_id: pc.cast(part["record_id"], table.schema.field(
+                record_id).type), name: _rekey(part["entity_id"].combine_chunks(), key)})
+            table = table.join(ids, record_id, join_type="left outer")
+    return table.sort_by("_row") if "_row" in table.column_names else table
+
+
 def materialise(hub: Hub, project: ProjectView, engine: Engine | None = None) -> Path:
     """Write the project's views once: hub/workspaces/<project>/<view>.parquet."""
     folder = hub.root / "workspaces" / project.slug
@@ -130,15 +156,22 @@ def materialise(hub: Hub, project: ProjectView, engine: Engine | None = None) ->
                         rekeyed.append(token)
                 elif column in present:
                     picked.append(column)
+            record_id = (dataset.contract or {}).get("record_id")
+            join_key = record_id if record_id in present and record_id not in picked else None
             where = ask.get("where")
             condition = f" WHERE {check_filter(where, set(ask['columns']))}" if where else ""
-            sql = f"SELECT {', '.join(_quote(c) for c in picked)} FROM src{condition}"
+            selected = [*picked, *([join_key] if join_key else [])]
+            sql = f"SELECT {', '.join(_quote(c) for c in selected)} FROM src{condition}"
             table = engine.run(Pipeline.of(("governed", sql)),
                                {"src": ParquetSource.of(source)})
             for column in rekeyed:
                 index = table.column_names.index(column)
                 table = table.set_column(index, column,
                                          _rekey(table.column(column).combine_chunks(), key))
+            if isinstance(record_id, str) and record_id in table.column_names:
+                table = _with_entities(hub, table, ref, record_id, key)
+            if join_key:
+                table = table.drop_columns([join_key])
             pq.write_table(table, staging / f"{view_name(ref)}.parquet", compression="zstd")
             built[view_name(ref)] = {"dataset": ref, "version": version.number,
                                      "rows": table.num_rows, "columns": table.column_names}
