@@ -71,3 +71,23 @@ def test_a_rejection_is_final(demo_hub: Hub) -> None:
     final = review_output(demo_hub, actor_for(demo_hub, "county-output-checker"), output.id,
                           "approve")
     assert final.state == "rejected"
+
+
+def test_a_figure_is_checked_like_its_table_and_released_with_its_data(demo_hub: Hub,
+                                                                      tmp_path: Path) -> None:
+    researcher = actor_for(demo_hub, "uni-researcher")
+    spec = {"view": "fire_safety_visits", "rows": ["overcrowding"],
+            "columns": ["locked_internal_doors"], "aggfunc": "count"}
+    figure = request_output(demo_hub, researcher, PROJECT, kind="figure",
+                            title="Visits by overcrowding and locked doors", spec=spec)
+    assert "suppressed" in figure.checks
+    submit_output(demo_hub, researcher, figure.id)
+    review_output(demo_hub, actor_for(demo_hub, "police-output-checker"), figure.id, "approve")
+    review_output(demo_hub, actor_for(demo_hub, "county-output-checker"), figure.id, "approve")
+    released = release_output(demo_hub, actor_for(demo_hub, "police-output-checker"), figure.id)
+    assert released.state == "released"
+    got = download_output(demo_hub, researcher, figure.id, tmp_path)
+    png = tmp_path / "figure.png"
+    assert str(png) in got["files"] and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    record = json.loads((tmp_path / "release.json").read_text())
+    assert set(record["files"]) == {"output.csv", "figure.png"}

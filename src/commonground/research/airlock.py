@@ -41,6 +41,7 @@ from commonground.research.workspace import Workspace, check_filter
 from commonground.store.hub import Hub
 
 AGGREGATES = ("count", "sum", "mean")
+OUTPUT_FILES = ("output.csv", "figure.png")
 REVIEWS_NEEDED = 2
 DEFAULT_THRESHOLDS = Thresholds()
 
@@ -127,7 +128,7 @@ def _released_tables(hub: Hub, session: Any, project_id: int, exclude: int | Non
                      ) -> list[CheckedTable]:
     done = session.scalars(select(OutputRequest).where(
         OutputRequest.project_id == project_id, OutputRequest.state == "released",
-        OutputRequest.kind == "table")).all()
+        OutputRequest.kind.in_(("table", "figure")))).all()
     return [_load_cells(hub.root / r.folder) for r in done if r.id != exclude]
 
 
@@ -145,15 +146,16 @@ def request_output(hub: Hub, actor: Actor, project: str, *, kind: str, title: st
     resource = Resource("project", name=project)
     require(hub, actor, "output.request", resource)
     active_project_for(hub, actor, project, today=today)
-    if kind not in ("table", "model"):
-        raise AirlockError("an output is a 'table' or a 'model'")
+    if kind not in ("table", "figure", "model"):
+        raise AirlockError("an output is a 'table', a 'figure' (a chart of a table) or a "
+                           "'model'")
     with hub.sessions()() as session:
         project_row = session.scalar(select(Project).where(Project.slug == project))
         assert project_row is not None
         released = _released_tables(hub, session, project_row.id)
         project_id = project_row.id
     checks: dict[str, Any] = {"thresholds": thresholds.to_dict()}
-    if kind == "table":
+    if kind in ("table", "figure"):
         rows, columns, value, aggfunc = _table_spec(spec)
         micro = _microdata(hub, actor, project, spec, [*rows, *columns,
                                                       *([value] if value else [])])
@@ -185,12 +187,40 @@ def request_output(hub: Hub, actor: Actor, project: str, *, kind: str, title: st
         folder.mkdir(parents=True)
         row.folder = str(folder.relative_to(hub.root))
         published.to_csv(folder / "output.csv")
-        if kind == "table":
+        if kind in ("table", "figure"):
             _save_cells(folder, checked)
+        if kind == "figure":
+            _draw(published, title, folder / "figure.png")
         view = _view(project, row)
     record(hub, actor, "output.request", resource, "allowed", None,
            {"output": view.id, "suppressed": checks["suppressed"]})
     return view
+
+
+def _draw(published: pd.DataFrame, title: str, path: Path) -> None:
+    """A bar chart of the published (checked) values only: suppressed cells stay blank."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    row_names = " / ".join(str(n) for n in published.index.names if n)
+    column_names = " / ".join(str(n) for n in published.columns.names if n)
+    shown = published.drop(index=[i for i in published.index if "Total" in str(i)],
+                           columns=[c for c in published.columns if "Total" in str(c)])
+    shown.index = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i)
+                   for i in shown.index]
+    shown.columns = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c)
+                     for c in shown.columns]
+    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
+    shown.astype(float).plot.bar(ax=axes, rot=0)
+    axes.set_title(title[:80])
+    axes.set_xlabel(row_names)
+    axes.legend(title=column_names)
+    axes.set_ylabel("published value (suppressed cells blank)")
+    figure.tight_layout()
+    figure.savefig(path, metadata={"Software": None})
+    plt.close(figure)
 
 
 def _load(session: Any, output_id: int) -> tuple[OutputRequest, Project]:
@@ -286,7 +316,7 @@ def release_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
             raise AirlockError(f"output {output_id} is {row.state}; only approved outputs are "
                                "released")
         source = hub.root / row.folder
-        if row.kind == "table":
+        if row.kind in ("table", "figure"):
             mine = _load_cells(source)
             released = _released_tables(hub, session, project.id, exclude=row.id)
             threshold = int(row.checks["thresholds"]["min_count"])
@@ -298,7 +328,9 @@ def release_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
                 return _view(project.slug, row)
         target = hub.root / "releases" / project.slug / str(row.id)
         target.mkdir(parents=True, exist_ok=False)
-        shutil.copyfile(source / "output.csv", target / "output.csv")
+        names = [n for n in OUTPUT_FILES if (source / n).exists()]
+        for name in names:
+            shutil.copyfile(source / name, target / name)
         now = datetime.now(UTC)
         release = {
             "output": row.id, "project": project.slug, "title": row.title, "kind": row.kind,
@@ -312,7 +344,7 @@ def release_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
                          "at": r.reviewed_at.isoformat(timespec="seconds")}
                         for r in row.reviews],
             "tools": _tool_versions(),
-            "files": {"output.csv": _sha256(target / "output.csv")},
+            "files": {name: _sha256(target / name) for name in names},
         }
         (target / "release.json").write_text(json.dumps(release, indent=2) + "\n")
         row.release_record = release
@@ -336,6 +368,9 @@ def download_output(hub: Hub, actor: Actor, output_id: int, out: Path) -> dict[s
     source = hub.root / "releases" / slug / str(output_id)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("output.csv", "release.json"):
-        shutil.copyfile(source / name, out / name)
-    return {"output": output_id, "files": [str(out / "output.csv"), str(out / "release.json")]}
+    copied = []
+    for name in (*OUTPUT_FILES, "release.json"):
+        if (source / name).exists():
+            shutil.copyfile(source / name, out / name)
+            copied.append(str(out / name))
+    return {"output": output_id, "files": copied}
