@@ -104,9 +104,27 @@ def person_selects(data: DatasetInput) -> list[str]:
         fills = ", ".join(_fill(c, sources) for c in PERSON_COLUMNS)
         named = " OR ".join(f"{ident(c)} IS NOT NULL"
                             for c in sources.get("given", []) + sources.get("family", []))
-        selects.append(f"SELECT {_keys(data, subject)}, {fills} FROM {ident(data.table)} "
-                       f"WHERE {named}")
+        inner = f"SELECT {_keys(data, subject)}, {fills} FROM {ident(data.table)} WHERE {named}"
+        selects.append(f"SELECT {ID}, {SOURCE}, record_id, subject, _version, "
+                       f"{_given_fixed()} FROM ({inner}) AS filled")
     return selects
+
+
+def _given_fixed() -> str:
+    """The person columns, with no given name where it is only the surname again.
+
+    A full name of one word ("Smith", or "Smith, " with the forename left blank) yields a
+    given-name token equal to the family-name token (one token domain, so equality shows on
+    tokens too). Kept, two such records of one surname would agree on both names and, worse,
+    look like a name written the wrong way round: strong evidence built from one surname.
+    """
+    out = []
+    for column in PERSON_COLUMNS:
+        if column.startswith("given"):
+            out.append(f"CASE WHEN given = family THEN NULL ELSE {column} END AS {column}")
+        else:
+            out.append(column)
+    return ", ".join(out)
 
 
 def address_selects(data: DatasetInput) -> list[str]:

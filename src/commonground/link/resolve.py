@@ -19,8 +19,8 @@ import pyarrow.compute as pc
 
 from commonground.engines import Engine
 from commonground.engines.splink_backend import close_api, splink_api
+from commonground.link.cluster import constrained_clusters
 from commonground.link.model import ModelSpec
-from commonground.link.schema import ID
 
 # Splink logs at INFO each training step with column names only, but its warnings can quote
 # values; records must never reach a log, so only errors pass.
@@ -97,7 +97,6 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
             seed: int = 42, max_pairs: float = 1e6, threads: int | None = None) -> Resolution:
     """Link `mentions` (standard columns, one row per mention) into clusters."""
     from splink import Linker
-    from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     figures: dict[str, Any] = {"mentions": mentions.num_rows}
     api = splink_api(engine, threads)
@@ -118,18 +117,8 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         figures["pairs_scored"] = pairs.num_rows
         pairs = _apply_decisions(pairs, decisions or {})
         clock = time.perf_counter()
-        edges = pairs.select(list(PAIR_COLUMNS)).filter(
-            pc.greater_equal(pairs["match_probability"], spec.threshold))
-        nodes = mentions.select([ID])
-        clustered = cluster_pairwise_predictions_at_threshold(
-            nodes, edges, api, node_id_column_name=ID,
-            edge_id_column_name_left="unique_id_l", edge_id_column_name_right="unique_id_r",
-            threshold_match_probability=spec.threshold)
-        clusters = clustered.as_pyarrow_table().select(  # type: ignore[no-untyped-call]
-            ["cluster_id", ID])
-        clusters = pa.table({ID: clusters[ID].cast(pa.string()),
-                             "cluster": clusters["cluster_id"].cast(pa.string())})
-        clusters = clusters.sort_by([(ID, "ascending")])
+        clusters = constrained_clusters(mentions, pairs.select(list(PAIR_COLUMNS)),
+                                        spec.threshold, spec.conflicts)
         figures["cluster_seconds"] = round(time.perf_counter() - clock, 2)
         figures["clusters"] = len(pc.unique(clusters["cluster"]))
         saved = linker.misc.save_model_to_json()

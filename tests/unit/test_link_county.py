@@ -1,0 +1,94 @@
+"""Linkage quality on a small synthetic county: a floor, and tokens as good as plaintext.
+
+The county's noise is hard (transliterations, nicknames, swapped dates, moves, households of
+one surname at one address); 3,000 people link in seconds. bench/link.py prints the same
+figures at 50,000 people and FEBRL4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pytest
+
+from commonground.contribute.keys import PartnershipKey
+from commonground.contribute.pseudonymise import Tokeniser
+from commonground.engines import get_engine
+from commonground.link import ADDRESS, PERSON, resolve, score
+from commonground.link.county import address_columns, county_mentions
+from commonground.link.evaluate import county_truth
+from commonground.link.standalone import PlainTokeniser
+
+KEY = PartnershipKey(b"test-key-test-key-test-key-00000")
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, float]]]:
+    from commonground.simulate import CountyConfig, simulate_county
+
+    folder = tmp_path_factory.mktemp("county")
+    simulate_county(CountyConfig(people=3_000, seed=5), folder, lambda *_: None)
+    figures: dict[str, dict[str, float]] = {}
+    with get_engine("duckdb") as engine:
+        for label, tokeniser in (("tokens", Tokeniser(KEY)), ("raw", PlainTokeniser())):
+            mentions = county_mentions(folder / "partners", engine, tokeniser)
+            for spec in (PERSON, ADDRESS):
+                kind = spec.kind
+                result = resolve(mentions[kind], spec, engine, seed=42)
+                predicted = result.clusters.rename_columns(["unique_id", "entity"])
+                truth = county_truth(folder / "truth", kind, address_columns())
+                figures[f"{kind} {label}"] = score(predicted, truth)
+    yield figures
+
+
+def test_people_and_addresses_link_above_a_floor(county: dict[str, dict[str, float]]) -> None:
+    # Measured: people F1 0.852 (P 0.98, R 0.75), addresses 0.899. The target is 0.95 for
+    # people; what stands in the way is in docs/linkage.md ("Quality").
+    assert county["person tokens"]["pairwise_f1"] >= 0.83
+    assert county["person tokens"]["pairwise_precision"] >= 0.95
+    assert county["address tokens"]["pairwise_f1"] >= 0.85
+
+
+def test_tokens_link_as_well_as_plaintext(county: dict[str, dict[str, float]]) -> None:
+    for kind in ("person", "address"):
+        gap = county[f"{kind} raw"]["pairwise_f1"] - county[f"{kind} tokens"]["pairwise_f1"]
+        assert abs(gap) <= 0.01, kind
+
+
+def test_a_bridge_does_not_join_two_people_whose_dates_of_birth_differ() -> None:
+    from commonground.link.cluster import constrained_clusters
+
+    # A council-tax account (no date of birth) matches a father and his son of one name at
+    # one address; father and son never match each other. Connected components would join
+    # all three.
+    mentions = pa.table({"unique_id": ["ct", "father", "son"],
+                         "dob_unordered": [None, "1979-1-12", "2007-1-12"]})
+    pairs = pa.table({"unique_id_l": ["ct", "ct"], "unique_id_r": ["father", "son"],
+                      "match_weight": [9.0, 8.0], "match_probability": [0.998, 0.996]})
+    clusters = constrained_clusters(mentions, pairs, 0.9, ("dob_unordered",))
+    assert clusters.to_pylist() == [{"unique_id": "ct", "cluster": "ct"},
+                                    {"unique_id": "father", "cluster": "ct"},
+                                    {"unique_id": "son", "cluster": "son"}]
+    merged = constrained_clusters(mentions, pairs, 0.9, ())
+    assert set(merged["cluster"].to_pylist()) == {"ct"}
+
+
+def test_single_word_full_names_give_no_forename() -> None:
+    from commonground.contribute.contract import parse_contract
+    from commonground.link.mentions import DatasetInput, mentions_pipeline
+
+    contract = parse_contract({"name": "ct", "record_id": "ref", "columns": [
+        {"name": "ref", "role": "record_id"},
+        {"name": "name", "role": "identifier", "identifier": "full_name"}]})
+    rows = pa.table({"ref": ["1", "2"], "name__given": ["walker", "lily"],
+                     "name__family": ["walker", "walker"],
+                     "name__given_canonical": ["walker", "lily"]})
+    data = DatasetInput("council/ct", contract, "ct", frozenset(rows.column_names))
+    with get_engine("duckdb") as engine:
+        people = engine.run(mentions_pipeline("person", [data]), {"ct": rows})
+    assert people.select(["given", "given_canonical", "family"]).to_pylist() == [
+        {"given": None, "given_canonical": None, "family": "walker"},
+        {"given": "lily", "given_canonical": "lily", "family": "walker"}]
+
+
