@@ -103,14 +103,20 @@ def _hot_places(truth: Path, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def _hotspot_backtest(ctx: DemoContext) -> dict[str, Any]:
-    from commonground.insights.hotspots import backtest, load_crimes
+    from commonground.insights.hotspots import backtest, load_crimes, load_exact_crimes
 
-    points = load_crimes([ctx.extracts / "police" / "crimes.csv"])
+    # From the lake, as an analyst would: the contributed crimes, and calls for service as
+    # context the learned model may use (the hub holds no raw extract).
+    lake = ctx.require_hub().lake / "police"
+    points = load_crimes([lake / "crimes" / "v1"])
+    calls = load_exact_crimes([lake / "calls" / "v1"], time_column="CALL_DATETIME",
+                              type_column="INCIDENT_TYPE")
     months = points.months()
     test = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months[-3:]]
     result = backtest(points, crime_type="Burglary", cell_size=250.0, test_months=test,
-                      engine=ctx.engine).to_dict()
+                      engine=ctx.engine, covariates={"calls_for_service": calls}).to_dict()
     return {"region": result["region"], "test_months": test,
+            "source": "lake: police/crimes v1, covariate police/calls v1",
             "hit_rate_5pct": {m: round(v["hit_rate"]["0.05"], 3)
                               for m, v in result["methods"].items()},
             "pai_5pct": {m: round(v["pai"]["0.05"], 2) for m, v in result["methods"].items()}}
