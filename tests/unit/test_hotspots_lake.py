@@ -38,3 +38,39 @@ def test_an_exact_time_lake_version_loads(tmp_path: Path) -> None:
     }), version / "part-00000.parquet")
     points = load_crimes([version])
     assert points.unit == "day" and points.rows_read == 1 and points.x[0] == 570000.0
+
+
+def _points(folder: Path, n: int, seed: int) -> Path:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    start = dt.datetime(2018, 1, 1)
+    pq.write_table(pa.table({
+        "OFFENCE_DATETIME": pa.array([start + dt.timedelta(hours=int(h))
+                                      for h in rng.integers(0, 24 * 150, n)]),
+        "EASTING": 570000.0 + rng.normal(0, 800, n).round(),
+        "NORTHING": 205000.0 + rng.normal(0, 800, n).round(),
+        "CRIME_TYPE": rng.choice(["Burglary", "Drugs"], n).tolist(),
+    }), folder / "part-00000.parquet")
+    return folder
+
+
+def test_backtest_cli_takes_covariates_from_the_lake(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from commonground.cli import app
+
+    crimes = _points(tmp_path / "crimes" / "v1", 3000, 1)
+    calls = _points(tmp_path / "calls" / "v1", 2000, 2)
+    done = CliRunner().invoke(app, ["insights", "hotspots", "backtest", str(crimes),
+                                    "--covariate", f"calls={calls}", "--test-months",
+                                    "2018-04,2018-05", "--methods", "kde,learned", "--json"])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    assert set(result["methods"]) == {"kde", "learned"}
+    bad = CliRunner().invoke(app, ["insights", "hotspots", "backtest", str(crimes),
+                                   "--covariate", "no-equals-sign", "--json"])
+    assert bad.exit_code != 0

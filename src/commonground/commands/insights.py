@@ -86,6 +86,10 @@ def hotspots_backtest(
     ] = None,
     methods: Annotated[str | None, typer.Option(
         "--methods", help="Comma-separated methods (default: all).")] = None,
+    covariate: Annotated[list[str] | None, typer.Option(
+        "--covariate", help="NAME=PATH: other point data (police.uk or an extract with "
+        "OFFENCE_DATETIME, EASTING, NORTHING, CRIME_TYPE; files or lake folders) that the "
+        "learned model may use as context. Repeatable.")] = None,
     engine: EngineOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -93,11 +97,17 @@ def hotspots_backtest(
     from commonground.insights.hotspots import backtest, load_crimes
 
     points = load_crimes(files)
+    context = {}
+    for item in covariate or []:
+        name, _, path = item.partition("=")
+        if not name or not path:
+            raise ValueError(f"--covariate takes NAME=PATH, not '{item}'")
+        context[name] = load_crimes([Path(path)])
     runner = _engine(engine)
     try:
         result = backtest(points, crime_type=crime_type, cell_size=cell_size,
                           test_months=_split(test_months), methods=_split(methods),
-                          engine=runner).to_dict()
+                          engine=runner, covariates=context).to_dict()
     finally:
         runner.close()
     emit(result, as_json, _render_backtest)
