@@ -102,21 +102,58 @@ def _hot_places(truth: Path, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return (np.asarray(top["easting"], float), np.asarray(top["northing"], float), weekly)
 
 
+def _partner_points(ctx: DemoContext) -> tuple[dict[str, Any], dict[str, int]]:
+    """Fire visits and council complaints placed on the map through linked address entities
+    (the police hold coordinates for the same places): multi-agency context for the model."""
+    import numpy as np
+
+    from commonground.governance import actor_for
+    from commonground.insights.hotspots import CrimePoints
+    from commonground.link.places import entity_locations, placed_records
+
+    hub = ctx.require_hub()
+    analyst = actor_for(hub, "police-analyst")
+    purpose = "crime-prevention"
+    locations = entity_locations(hub, analyst, {
+        "police/crimes": ("LOCATION", "EASTING", "NORTHING"),
+        "police/calls": ("LOCATION", "EASTING", "NORTHING")}, purpose)
+    points: dict[str, Any] = {}
+    unplaced: dict[str, int] = {}
+    for name, ref, address, when in (
+            ("fire_safety_visits", "fire/safety_visits", "address", "visit_date"),
+            ("housing_complaints", "district_council/housing_complaints", "Address",
+             "Date Received")):
+        placed, missing = placed_records(hub, analyst, ref, address, when, locations, purpose)
+        days = np.asarray(pc.cast(pc.cast(placed["time"], "date32"), "int32"), float)
+        month = (days.astype("int64").astype("datetime64[D]").astype("datetime64[M]")
+                 .astype("int64") + 1970 * 12)
+        points[name] = CrimePoints(
+            x=np.asarray(placed["easting"], float), y=np.asarray(placed["northing"], float),
+            time=days, month=month, crime_type=np.array([name] * len(days)), unit="day",
+            rows_read=placed.num_rows + missing, without_coordinates=missing)
+        unplaced[name] = missing
+    return points, unplaced
+
+
 def _hotspot_backtest(ctx: DemoContext) -> dict[str, Any]:
     from commonground.insights.hotspots import backtest, load_crimes, load_exact_crimes
 
-    # From the lake, as an analyst would: the contributed crimes, and calls for service as
-    # context the learned model may use (the hub holds no raw extract).
+    # From the lake, as an analyst would: the contributed crimes; calls for service, and the
+    # fire and council records placed through linked addresses, as the learned model's context.
     lake = ctx.require_hub().lake / "police"
     points = load_crimes([lake / "crimes" / "v1"])
     calls = load_exact_crimes([lake / "calls" / "v1"], time_column="CALL_DATETIME",
                               type_column="INCIDENT_TYPE")
+    partners, unplaced = _partner_points(ctx)
     months = points.months()
     test = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months[-3:]]
     result = backtest(points, crime_type="Burglary", cell_size=250.0, test_months=test,
-                      engine=ctx.engine, covariates={"calls_for_service": calls}).to_dict()
+                      engine=ctx.engine,
+                      covariates={"calls_for_service": calls, **partners}).to_dict()
     return {"region": result["region"], "test_months": test,
-            "source": "lake: police/crimes v1, covariate police/calls v1",
+            "covariates": {"calls_for_service": len(calls),
+                           **{k: len(v) for k, v in partners.items()}},
+            "covariate_records_without_a_place": unplaced,
             "hit_rate_5pct": {m: round(v["hit_rate"]["0.05"], 3)
                               for m, v in result["methods"].items()},
             "pai_5pct": {m: round(v["pai"]["0.05"], 2) for m, v in result["methods"].items()}}

@@ -41,6 +41,8 @@ def test_every_stage_reports_its_figures(demo_run: tuple[Path, dict]) -> None:
     assert trial["true_effect"] == -0.25 and trial["sms_level"] == 5
     assert trial["covered"] == (trial["ci_low"] <= trial["true_effect"] <= trial["ci_high"])
     assert set(insights["hotspots"]["hit_rate_5pct"]) >= {"naive_count", "kde", "learned"}
+    covariates = insights["hotspots"]["covariates"]
+    assert set(covariates) == {"calls_for_service", "fire_safety_visits", "housing_complaints"}
     research = result["stages"]["research"]
     assert research["project_status"] == "active"
     assert research["approved_by"] == ["district_council", "fire", "police"]

@@ -1,0 +1,97 @@
+"""Where linked addresses are: British National Grid locations for address entities.
+
+Most partners hold an address but no coordinates; the police hold coordinates for the places
+their crimes and calls happened. Once linkage has made the same address one entity across
+agencies, a fire safety visit or a council complaint can be placed on the map through the
+police's coordinates for that entity — without the hub holding any address. Every dataset
+read here is checked against the reader's role, the agreements and the purpose, and audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import select
+
+from commonground.errors import CommonGroundError
+from commonground.governance import Actor, Resource, require
+from commonground.link.index import read_index
+from commonground.store import Dataset, DatasetVersion, Organisation
+from commonground.store.hub import Hub
+
+
+def _latest(hub: Hub, actor: Actor, ref: str, purpose: str, columns: list[str]
+            ) -> tuple[pa.Table, str]:
+    """The newest live version of `ref` (only `columns`), after the policy allows the read."""
+    org, name = ref.split("/", 1)
+    require(hub, actor, "dataset.read", Resource.dataset(ref), purpose,
+            details={"columns": len(columns)})
+    with hub.sessions()() as session:
+        row = session.execute(
+            select(DatasetVersion, Dataset)
+            .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
+            .join(Organisation, Dataset.organisation_id == Organisation.id)
+            .where(Organisation.slug == org, Dataset.name == name,
+                   DatasetVersion.state == "live")
+            .order_by(DatasetVersion.number.desc())).first()
+        if row is None:
+            raise CommonGroundError(f"dataset '{ref}' has no data in the lake")
+        version, dataset = row
+        record_id = (dataset.contract or {}).get("record_id")
+        path = hub.root / version.path
+    if not record_id:
+        raise CommonGroundError(f"dataset '{ref}' has no record id to link by")
+    return pq.read_table(path, columns=[record_id, *columns]), record_id
+
+
+def entity_locations(hub: Hub, actor: Actor, sources: Mapping[str, tuple[str, str, str]],
+                     purpose: str) -> pa.Table:
+    """(entity_id, easting, northing, records) from datasets that carry coordinates.
+
+    `sources` maps a dataset to (address column, easting column, northing column); an entity
+    seen at several places takes the median (a typo'd easting does not move it far).
+    """
+    index = read_index(hub.root, "address")
+    if index is None:
+        raise CommonGroundError("no address entities yet: run `commonground link run` first")
+    parts = []
+    for ref, (address_column, x_column, y_column) in sources.items():
+        table, record_id = _latest(hub, actor, ref, purpose, [x_column, y_column])
+        mine = index.filter(pc.and_(pc.equal(index["source_dataset"], ref),
+                                    pc.equal(index["subject"], address_column)))
+        ids = pa.table({"record_id": pc.cast(mine["record_id"], pa.string()),
+                        "entity_id": mine["entity_id"]})
+        located = pa.table({"record_id": pc.cast(table[record_id], pa.string()),
+                            "easting": pc.cast(table[x_column], pa.float64()),
+                            "northing": pc.cast(table[y_column], pa.float64())})
+        parts.append(located.join(ids, "record_id").drop_null())
+    joined = pa.concat_tables(parts)
+    grouped = joined.group_by("entity_id").aggregate([
+        ("easting", "approximate_median"), ("northing", "approximate_median"),
+        ("record_id", "count")])
+    return pa.table({"entity_id": grouped["entity_id"],
+                     "easting": grouped["easting_approximate_median"],
+                     "northing": grouped["northing_approximate_median"],
+                     "records": grouped["record_id_count"]})
+
+
+def placed_records(hub: Hub, actor: Actor, ref: str, address_column: str, time_column: str,
+                   locations: pa.Table, purpose: str) -> tuple[pa.Table, int]:
+    """(time, easting, northing) for the records of `ref` whose address entity is placed,
+    and how many records could not be placed (reported, never silently dropped)."""
+    index = read_index(hub.root, "address")
+    if index is None:
+        raise CommonGroundError("no address entities yet: run `commonground link run` first")
+    table, record_id = _latest(hub, actor, ref, purpose, [time_column])
+    mine = index.filter(pc.and_(pc.equal(index["source_dataset"], ref),
+                                pc.equal(index["subject"], address_column)))
+    ids = pa.table({"record_id": pc.cast(mine["record_id"], pa.string()),
+                    "entity_id": mine["entity_id"]})
+    records = pa.table({"record_id": pc.cast(table[record_id], pa.string()),
+                        "time": table[time_column]})
+    placed = records.join(ids, "record_id").join(locations, "entity_id").drop_null()
+    return (placed.select(["time", "easting", "northing"]),
+            records.num_rows - placed.num_rows)
