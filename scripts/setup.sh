@@ -47,6 +47,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   apt_install postgresql
 fi
 
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+if ! command -v chromium >/dev/null; then
+  apt_install chromium || echo "setup: chromium not installed; browser tests will say so" >&2
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi

@@ -18,6 +18,7 @@ from commonground.commands.output import (
     HubOption,
     JsonOption,
     emit,
+    err,
     key_values,
     out,
     progress_bar,
@@ -97,6 +98,23 @@ def demo(
         result = run_demo(hub, people=people, seed=seed, partners=partners,
                           engine_name=engine, progress=report)
     emit(result, as_json, lambda r: render_demo(r, out))
+
+
+@app.command()
+def serve(
+    hub: HubOption = Path("hub"),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the web app (researchers' workspaces) for the hub."""
+    import uvicorn
+
+    from commonground.server import create_app
+    from commonground.store import open_hub
+
+    open_hub(hub).close()  # a clear error now rather than on the first request
+    err.print(f"CommonGround on http://{host}:{port}/ (hub {hub}); Ctrl-C to stop")
+    uvicorn.run(create_app(hub), host=host, port=port, log_level="warning")
 
 
 def _mount() -> None:

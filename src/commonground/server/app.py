@@ -1,0 +1,133 @@
+"""Routes for researchers' workspaces; every route names who may use it (`ROUTE_RULES`).
+
+The app holds no logic of its own: it authenticates, then calls the research room, which
+checks the policy and audits, exactly as the CLI does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel
+
+from commonground.errors import CommonGroundError
+from commonground.governance import Actor, PermissionDenied, record
+from commonground.governance.policy import Resource
+from commonground.research.projects import list_projects
+from commonground.research.workspace import QueryRefused, Workspace
+from commonground.server import pages
+from commonground.server.auth import COOKIE, actor_of
+from commonground.store import open_hub
+from commonground.store.hub import Hub
+
+MAX_ROWS_SHOWN = 1000
+
+# Every route and who may use it; a test checks that no route is missing from this table.
+ROUTE_RULES: dict[str, str] = {
+    "/": "anyone (redirects)",
+    "/login": "anyone (GET form, POST token)",
+    "/logout": "anyone",
+    "/research": "signed in; lists projects (project.read)",
+    "/research/{slug}": "signed in; a researcher named on the active project",
+    "/api/projects/{slug}/views": "Bearer or cookie; workspace.query on the active project",
+    "/api/projects/{slug}/query": "Bearer or cookie; workspace.query on the active project",
+}
+
+
+class Query(BaseModel):
+    sql: str
+
+
+def create_app(hub_path: Path) -> FastAPI:
+    app = FastAPI(title="CommonGround", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json")
+
+    @contextmanager
+    def hub_session() -> Iterator[Hub]:
+        hub = open_hub(hub_path)
+        try:
+            yield hub
+        finally:
+            hub.close()
+
+    def hub_dep() -> Iterator[Hub]:
+        with hub_session() as hub:
+            yield hub
+
+    def actor_dep(request: Request, hub: Hub = Depends(hub_dep)) -> Actor:  # noqa: B008
+        return actor_of(hub, request)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Any:
+        if exc.status_code == 401 and not request.url.path.startswith("/api/"):
+            return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+        return JSONResponse({"error": exc.detail}, exc.status_code)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/research", status.HTTP_303_SEE_OTHER)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(error: str = "") -> str:
+        return pages.login(error)
+
+    @app.post("/login")
+    def login(token: str = Form(...), hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
+        try:
+            from commonground.governance import AuthenticationFailed, authenticate
+
+            actor = authenticate(hub, token.strip())
+        except AuthenticationFailed:
+            return HTMLResponse(pages.login("That token is not valid."), 401)
+        record(hub, actor, "login", Resource("hub", name="web"), "allowed")
+        response = RedirectResponse("/research", status.HTTP_303_SEE_OTHER)
+        response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
+        return response
+
+    @app.get("/logout")
+    def logout() -> RedirectResponse:
+        response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.get("/research", response_class=HTMLResponse)
+    def research(actor: Actor = Depends(actor_dep), hub: Hub = Depends(hub_dep)) -> str:  # noqa: B008
+        mine = [p for p in list_projects(hub, actor) if actor.username in p.researchers]
+        return pages.projects(actor, mine)
+
+    @app.get("/research/{slug}", response_class=HTMLResponse)
+    def workspace_page(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
+                       hub: Hub = Depends(hub_dep)) -> str:  # noqa: B008
+        try:
+            views = Workspace(hub, actor, slug).views()
+        except (CommonGroundError, PermissionDenied) as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+        return pages.workspace(actor, slug, views)
+
+    @app.get("/api/projects/{slug}/views")
+    def api_views(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
+                  hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
+        try:
+            return {"views": Workspace(hub, actor, slug).views()}
+        except (CommonGroundError, PermissionDenied) as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+
+    @app.post("/api/projects/{slug}/query")
+    def api_query(slug: str, query: Query, actor: Actor = Depends(actor_dep),  # noqa: B008
+                  hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
+        try:
+            table = Workspace(hub, actor, slug).sql(query.sql)
+        except QueryRefused as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        except (CommonGroundError, PermissionDenied) as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+        rows = table.slice(0, MAX_ROWS_SHOWN).to_pylist()
+        return {"columns": table.column_names, "rows": rows, "row_count": table.num_rows,
+                "truncated": table.num_rows > MAX_ROWS_SHOWN}
+
+    return app

@@ -1,0 +1,112 @@
+"""The web API for workspaces, in process: authentication, authorisation, refusals, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from commonground.governance import actor_for, issue_token
+from commonground.server import create_app
+from commonground.server.app import ROUTE_RULES
+from commonground.store import open_hub
+
+PROJECT = "modern-slavery-signals"
+
+
+@pytest.fixture(scope="module")
+def tokens(demo_hub_path: Path) -> dict[str, str]:
+    hub = open_hub(demo_hub_path)
+    admin = actor_for(hub, "admin")
+    issued = {name: issue_token(hub, name, actor=admin)
+              for name in ("uni-researcher", "police-analyst")}
+    hub.close()
+    return issued
+
+
+@pytest.fixture
+def client(demo_hub_path: Path) -> TestClient:
+    return TestClient(create_app(demo_hub_path))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_every_route_has_a_rule(client: TestClient) -> None:
+    paths = {r.path for r in client.app.routes if not r.path.startswith(("/api/docs",
+                                                                          "/api/openapi",
+                                                                          "/docs"))}
+    assert paths - {"/api/docs/oauth2-redirect"} <= set(ROUTE_RULES)
+    assert set(ROUTE_RULES) <= paths
+
+
+def test_no_token_no_data(client: TestClient) -> None:
+    response = client.post(f"/api/projects/{PROJECT}/query", json={"sql": "SELECT 1 AS x"})
+    assert response.status_code == 401
+    assert client.get("/research", follow_redirects=False).status_code == 303
+    assert client.post(f"/api/projects/{PROJECT}/query", json={"sql": "SELECT 1 AS x"},
+                       headers=bearer("cg_not-a-token")).status_code == 401
+
+
+def test_a_researcher_queries_and_escapes_are_refused(client: TestClient,
+                                                      tokens: dict[str, str]) -> None:
+    headers = bearer(tokens["uni-researcher"])
+    ok = client.post(f"/api/projects/{PROJECT}/query", headers=headers,
+                     json={"sql": "SELECT count(*) AS n FROM fire_safety_visits"})
+    assert ok.status_code == 200 and ok.json()["rows"][0]["n"] > 0
+    refused = client.post(f"/api/projects/{PROJECT}/query", headers=headers,
+                          json={"sql": "SELECT * FROM read_csv('/etc/passwd')"})
+    assert refused.status_code == 400 and "query refused" in refused.json()["error"]
+    views = client.get(f"/api/projects/{PROJECT}/views", headers=headers).json()["views"]
+    assert "fire_safety_visits" in views
+
+
+def test_someone_not_on_the_project_is_refused(client: TestClient,
+                                               tokens: dict[str, str]) -> None:
+    response = client.post(f"/api/projects/{PROJECT}/query",
+                           headers=bearer(tokens["police-analyst"]),
+                           json={"sql": "SELECT 1 AS x"})
+    assert response.status_code == 403
+
+
+def test_login_sets_a_cookie_and_pages_escape_what_they_show(client: TestClient,
+                                                             tokens: dict[str, str]) -> None:
+    bad = client.post("/login", data={"token": "nope"})
+    assert bad.status_code == 401 and "not valid" in bad.text
+    good = client.post("/login", data={"token": tokens["uni-researcher"]},
+                       follow_redirects=False)
+    assert good.status_code == 303 and "httponly" in good.headers["set-cookie"].lower()
+    page = client.get("/research")
+    assert PROJECT in page.text
+    workspace = client.get(f"/research/{PROJECT}")
+    assert workspace.status_code == 200 and "fire_safety_visits" in workspace.text
+
+
+def test_commonground_serve_answers(demo_hub_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "commonground.cli", "serve", "--hub",
+                               str(demo_hub_path), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                    assert r.status == 200 and b"Sign in" in r.read()
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the server did not answer")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
