@@ -223,3 +223,12 @@ class Workspace:
 
     def to_pandas(self, query: str) -> Any:
         return self.sql(query).to_pandas()
+
+    def to_polars(self, query: str) -> Any:
+        """The result as a polars DataFrame (needs `pip install polars` in the notebook)."""
+        try:
+            import polars
+        except ImportError:
+            raise CommonGroundError("polars is not installed here; use .sql() for Arrow or "
+                                    ".to_pandas()") from None
+        return polars.from_arrow(self.sql(query))

@@ -1,9 +1,7 @@
 """The intervention register: record what was done, allocate a trial, evaluate it as planned.
 
-Every operation takes the acting person and is checked by governance. The policy rules for
-interventions (`intervention.manage`, `intervention.read`, `intervention.evaluate`) belong in
-governance/policy.py; until they are there, the change is still written to the audit log
-(outcome "done", detail `policy="rule pending"`) so nothing goes unrecorded.
+Every operation takes the acting person and is checked by governance (`intervention.manage`,
+`intervention.evaluate`, `intervention.read`), which audits the decision either way.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonground.errors import CommonGroundError
-from commonground.governance import RULES, Actor, NotFound, Resource, record, require
+from commonground.governance import Actor, NotFound, Resource, require
 from commonground.insights.evaluation.allocation import Allocation, allocate, balance
 from commonground.insights.evaluation.analysis import check_plan, run_plan
 from commonground.insights.evaluation.models import Evaluation, Intervention, Trial
@@ -63,13 +61,8 @@ def _resource(owner: str, ident: int | None = None) -> Resource:
 
 def authorise(hub: Hub, actor: Actor, action: str, resource: Resource, session: Session,
               details: Mapping[str, Any] | None = None) -> None:
-    """`require` when the policy has the rule; otherwise audit the change as done (see above)."""
-    if action in RULES:
-        require(hub, actor, action, resource, session=session, details=details)
-        return
-    log.warning("policy rule '%s' is not defined yet; recording the change only", action)
-    record(session, actor, action, resource, "done", None,
-           {**(details or {}), "policy": "rule pending"})
+    """The policy decides (and audits) every change to the register."""
+    require(hub, actor, action, resource, session=session, details=details)
 
 
 def _load(session: Session, intervention_id: int) -> Intervention:
@@ -104,6 +97,7 @@ def add_intervention(hub: Hub, actor: Actor, *, name: str, places: Iterable[str]
 
 
 def list_interventions(hub: Hub, actor: Actor) -> list[InterventionView]:
+    require(hub, actor, "intervention.read", _resource("", None))
     with hub.sessions()() as session:
         rows = session.scalars(select(Intervention).order_by(Intervention.id)).all()
         return [_view(r) for r in rows]
@@ -144,6 +138,7 @@ def allocate_trial(hub: Hub, actor: Actor, intervention_id: int, *, plan: Mappin
 
 def trial_allocation(hub: Hub, actor: Actor, intervention_id: int) -> Allocation:
     """The frozen allocation (the field team needs it to know where to patrol)."""
+    require(hub, actor, "intervention.read", _resource("", intervention_id))
     with hub.sessions()() as session:
         trial = session.scalar(select(Trial).where(Trial.intervention_id == intervention_id))
         if trial is None:
@@ -203,6 +198,7 @@ def record_evaluation(hub: Hub, actor: Actor, intervention_id: int, method: str,
 
 
 def list_evaluations(hub: Hub, actor: Actor, intervention_id: int) -> list[dict[str, Any]]:
+    require(hub, actor, "intervention.read", _resource("", intervention_id))
     with hub.sessions()() as session:
         rows = session.scalars(select(Evaluation).where(
             Evaluation.intervention_id == intervention_id).order_by(Evaluation.id)).all()
