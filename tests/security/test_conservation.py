@@ -17,7 +17,6 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -25,28 +24,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commonground.contribute.contract import parse_contract
-from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.package import DATA, QUARANTINE, prepare
 from commonground.contribute.readers import ReadError
 from commonground.engines import Engine, get_engine
 
-TODAY = date(2025, 6, 1)
-KEY = PartnershipKey(b"k" * 32)
-CONTRACT = parse_contract({
-    "name": "referrals",
-    "columns": [
-        {"name": "ref", "role": "record_id", "required": True},
-        {"name": "full_name", "role": "identifier", "identifier": "full_name"},
-        {"name": "dob", "type": "date", "role": "identifier", "identifier": "dob",
-         "formats": ["%d/%m/%Y", "%Y-%m-%d"]},
-        {"name": "postcode", "type": "postcode", "role": "identifier", "identifier": "postcode"},
-        {"name": "visits", "type": "integer", "min": 0, "max": 50},
-        {"name": "category", "type": "category", "allowed": ["burglary", "asb", "theft"]},
-        {"name": "notes", "role": "free_text", "keep": True},
-    ],
-})
-HEADER = [c.name for c in CONTRACT.columns]
+# The same referral contract, key and day as the bad-input suite.
+from tests.security.test_bad_inputs import CONTRACT, HEADER, KEY, TODAY  # noqa: E402
 
 VALID = {
     "ref": ["R1", "R2", "2024/0001", "x"],
