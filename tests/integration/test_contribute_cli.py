@@ -154,9 +154,11 @@ def test_raw_identifiers_are_refused_by_the_hub(partnership: dict, tmp_path: Pat
     base, hub = partnership["base"], partnership["hub"]
     forged = tmp_path / "forged"
     shutil.copytree(base / "outbox" / "package", forged)
-    table = pq.read_table(forged / "data.parquet")
+    table = pq.read_table(forged / "data")
     table = table.append_column("Full Name", table.column("Full Name__token"))
-    pq.write_table(table, forged / "data.parquet")
+    shutil.rmtree(forged / "data")
+    (forged / "data").mkdir()
+    pq.write_table(table, forged / "data" / "part-00000.parquet")
     message = cg_fails(hub, "contribute", str(forged), "--dataset", "council/complaints",
                        user="council-steward")
     assert "arrive in clear text" in message

@@ -7,7 +7,7 @@ What leaves is a folder:
 
 ```
 package/
-  data.parquet         accepted rows: tokens in place of identifiers, typed values, _row
+  data/                accepted rows (part-*.parquet): tokens for identifiers, typed values
   quarantine.parquet   one row per problem, identifier values withheld
   package.json         counts, contract hash, key fingerprint, source file's SHA-256
 quarantine-full.csv    beside the package, never sent: the values found, for the steward
@@ -34,14 +34,15 @@ import pyarrow.parquet as pq
 from commonground import __version__
 from commonground.contribute.contract import Contract
 from commonground.contribute.keys import PartnershipKey
-from commonground.contribute.pseudonymise import Tokeniser, pseudonymise, token_columns
+from commonground.contribute.profile import profile_table
+from commonground.contribute.pseudonymise import Tokeniser, token_columns, token_lookup
 from commonground.contribute.quarantine import quarantine_table
 from commonground.contribute.readers import ROW, Extract, ReadError, read_extract
-from commonground.contribute.validate import PROBLEMS, validation_pipeline
-from commonground.engines import Engine
+from commonground.contribute.validate import PROBLEMS, ident, validation_pipeline
+from commonground.engines import Engine, Pipeline, Session
 
-PACKAGE_FORMAT = 1
-DATA = "data.parquet"
+PACKAGE_FORMAT = 2
+DATA = "data"  # a folder of part-*.parquet files, as the engine writes them
 QUARANTINE = "quarantine.parquet"
 MANIFEST = "package.json"
 FULL_QUARANTINE = "quarantine-full.csv"
@@ -119,7 +120,13 @@ def reconcile_columns(extract: Extract, contract: Contract) -> tuple[list[str], 
 
 def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine, out: Path,
             *, today: date | None = None, bloom: bool = False) -> Package:
-    """Validate, quarantine and pseudonymise `path` into a package at `out/package/`."""
+    """Validate, quarantine and pseudonymise `path` into a package at `out/package/`.
+
+    The accepted rows never come back to Python. The engine validates the file once and keeps
+    the result; from it come the problems (for the quarantine), each identifier's distinct
+    values (tokens are made in Python once per value) and the package itself, written by the
+    engine with the tokens joined in.
+    """
     out = Path(out)
     folder = out / "package"
     if folder.exists():
@@ -127,21 +134,23 @@ def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine,
     extract = read_extract(Path(path))
     present, extra = reconcile_columns(extract, contract)
     today = today or datetime.now(UTC).date()
-    checked = engine.run(validation_pipeline(contract, present, today), {"raw": extract.table})
-    ok = pc.equal(checked[PROBLEMS], "")
-    accepted = checked.filter(ok).drop_columns([PROBLEMS])
-    hub_quarantine = quarantine_table(extract, contract, checked, withhold=True)
-    full_quarantine = quarantine_table(extract, contract, checked, withhold=False)
-    dropped = [c.name for c in contract.columns if not c.keep and c.name in accepted.column_names]
-    accepted = accepted.drop_columns(dropped)
-    tokens = pseudonymise(accepted, contract, Tokeniser(key), bloom=bloom)
-    rows_quarantined = checked.num_rows - accepted.num_rows + len(extract.rejections)
-    assert extract.rows_in == tokens.num_rows + rows_quarantined  # nothing lost, ever
-
+    dropped = [c.name for c in contract.columns if not c.keep and c.name in present]
     staging = out / f".package-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        pq.write_table(tokens, staging / DATA, compression="zstd")
+        with engine.session({"raw": extract.table}) as session:
+            session.define(validation_pipeline(contract, present, today,
+                                               profile_table(extract.table, present)),
+                           materialise=True)
+            checked = session.run(Pipeline.of(
+                ("problems", f"SELECT * FROM checked WHERE {ident(PROBLEMS)} <> ''")))
+            lookups = _token_lookups(session, contract, present, key, bloom)
+            session.add(lookups)
+            written = session.write(_package_pipeline(contract, lookups, bloom), staging / DATA)
+        hub_quarantine = quarantine_table(extract, contract, checked, withhold=True)
+        full_quarantine = quarantine_table(extract, contract, checked, withhold=False)
+        rows_quarantined = checked.num_rows + len(extract.rejections)
+        assert extract.rows_in == written.rows + rows_quarantined  # nothing lost, ever
         pq.write_table(hub_quarantine, staging / QUARANTINE, compression="zstd")
         manifest = {
             "format": PACKAGE_FORMAT,
@@ -152,7 +161,7 @@ def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine,
             "encoding": extract.encoding,
             "delimiter": extract.delimiter,
             "rows_in": extract.rows_in,
-            "rows_accepted": tokens.num_rows,
+            "rows_accepted": written.rows,
             "rows_quarantined": rows_quarantined,
             "problems": hub_quarantine.num_rows,
             "columns_dropped": sorted(set(extra) | set(dropped)),
@@ -173,8 +182,58 @@ def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine,
     return Package(folder, manifest)
 
 
+def _lookup_name(index: int) -> str:
+    return f"_tokens_{index}"
+
+
+def _token_lookups(session: Session, contract: Contract, present: list[str],
+                   key: PartnershipKey, bloom: bool) -> dict[str, pa.Table]:
+    """For each kept identifier, a table of its distinct accepted values and their tokens."""
+    tokeniser = Tokeniser(key)
+    lookups: dict[str, pa.Table] = {}
+    for index, column in enumerate(contract.columns):
+        if not column.is_identifier or not column.keep:
+            continue
+        if column.name in present:
+            distinct = session.run(Pipeline.of((
+                f"distinct_{index}",
+                f"SELECT DISTINCT {ident(column.name)} AS value FROM checked "
+                f"WHERE {ident(PROBLEMS)} = '' AND {ident(column.name)} IS NOT NULL",
+            ))).column("value").combine_chunks()
+        else:
+            distinct = pa.array([], pa.string())
+        # Dictionary-encoded: an engine with a categorical type carries the tokens through the
+        # join as small integers (see DuckDBEngine._register_arrow).
+        tokens = {name: pc.dictionary_encode(values)
+                  for name, values in token_lookup(column, distinct, tokeniser, bloom).items()}
+        lookups[_lookup_name(index)] = pa.table({"value": distinct, **tokens})
+    return lookups
+
+
+def _package_pipeline(contract: Contract, lookups: dict[str, pa.Table], bloom: bool
+                      ) -> Pipeline:
+    """The accepted rows with identifiers replaced by their tokens, columns in file order."""
+    select = [f"c.{ident(ROW)}"]
+    joins = []
+    for index, column in enumerate(contract.columns):
+        if not column.keep:
+            continue
+        name = _lookup_name(index)
+        if name not in lookups:
+            select.append(f"c.{ident(column.name)}")
+            continue
+        select += [f"{name}.{ident(token)}" for token in token_columns(column, bloom)]
+        joins.append(f"LEFT JOIN {name} ON c.{ident(column.name)} = {name}.value")
+    return Pipeline.of(("package", f"SELECT {', '.join(select)} FROM checked AS c "
+                                   f"{' '.join(joins)} WHERE c.{ident(PROBLEMS)} = ''"))
+
+
 def accepted_rows(package: Package) -> pa.Table:
-    return pq.read_table(package.folder / DATA)
+    return pq.read_table(package.folder / DATA).sort_by(ROW)
+
+
+def data_files(package: Package) -> list[Path]:
+    return sorted((package.folder / DATA).glob("part-*.parquet"))
 
 
 __all__ = ["ROW", "Package", "accepted_rows", "contract_hash", "prepare", "reconcile_columns"]

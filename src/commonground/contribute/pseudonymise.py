@@ -262,6 +262,21 @@ def _dictionary(indices: pa.Array, values: pa.Array) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(indices, values)
 
 
+def token_lookup(column: Column, distinct: pa.Array, tokeniser: Tokeniser,
+                 bloom: bool = False) -> dict[str, pa.Array]:
+    """The token columns of identifier `column` for each of its `distinct` values, by output
+    column name, aligned with `distinct` (a value that normalises to nothing gets nulls)."""
+    kind = column.identifier or "other_id"
+    out: dict[str, pa.Array] = {}
+    for suffix, plain in derived_values(kind, distinct).items():
+        out[f"{column.name}__{suffix}"] = tokeniser.tokens(f"{kind}.{suffix}", plain)
+    if bloom and kind in BLOOM_KINDS:
+        plain = normalise.full_name(distinct) if kind == "full_name" else normalise.fold(
+            distinct)
+        out[f"{column.name}__bloom"] = tokeniser.bloom(kind, plain)
+    return out
+
+
 def pseudonymise(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
                  bloom: bool = False) -> pa.Table:
     """Replace every identifier column of `table` by its token columns; keep the others.
@@ -277,14 +292,8 @@ def pseudonymise(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
         if column is None:
             out[name] = table.column(name)
             continue
-        kind = column.identifier or "other_id"
         encoded = pc.dictionary_encode(table.column(name).combine_chunks())
-        distinct = encoded.dictionary
-        for suffix, plain in derived_values(kind, distinct).items():
-            tokens = tokeniser.tokens(f"{kind}.{suffix}", plain)
-            out[f"{name}__{suffix}"] = _dictionary(encoded.indices, tokens)
-        if bloom and kind in BLOOM_KINDS:
-            plain = normalise.full_name(distinct) if kind == "full_name" else normalise.fold(
-                distinct)
-            out[f"{name}__bloom"] = _dictionary(encoded.indices, tokeniser.bloom(kind, plain))
+        for token_name, tokens in token_lookup(column, encoded.dictionary, tokeniser,
+                                               bloom).items():
+            out[token_name] = _dictionary(encoded.indices, tokens)
     return pa.table(out)

@@ -7,6 +7,7 @@ identifiers and free text, which must never reach the hub in clear.
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -74,11 +75,13 @@ def quarantine_table(extract: Extract, contract: Contract, checked: pa.Table,
         codes = pc.list_element(pieces, 1).to_pylist()
         rows = pc.take(bad[ROW], parents)
         names = [contract.columns[i].name for i in index]
-        expected = [expected_text(contract.columns[i], code) for i, code in zip(index, codes,
-                                                                                strict=True)]
+        meanings = {(i, code): expected_text(contract.columns[i], code)
+                    for i, code in set(zip(index, codes, strict=True))}
+        expected = [meanings[i, code] for i, code in zip(index, codes, strict=True)]
         # What was found comes from the file's own text, looked up by row number.
-        raw_rows = extract.table[ROW]
-        position = pc.index_in(rows, value_set=raw_rows)
+        # _row ascends in every reader's table: a binary search, not a hash of every row.
+        raw_rows = extract.table[ROW].to_numpy()
+        position = pa.array(np.searchsorted(raw_rows, rows.to_numpy()))
         found: list[str | None] = [None] * len(names)
         for column_name in sorted(set(names)):
             column = contract.column(column_name)

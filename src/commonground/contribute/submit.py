@@ -24,6 +24,7 @@ from commonground.contribute.package import (
     QUARANTINE,
     Package,
     contract_hash,
+    data_files,
 )
 from commonground.contribute.pseudonymise import TOKEN_PATTERN
 from commonground.contribute.readers import ROW
@@ -143,7 +144,10 @@ def _check_package(hub: Hub, engine: Engine, package: Package, contract: Contrac
         problems.append("this hub has no partnership key fingerprint set")
     elif manifest.get("key_fingerprint") != expected_key:
         problems.append("it was pseudonymised with a key that is not the partnership's")
-    data_schema = pq.read_schema(package.folder / DATA)
+    files = data_files(package)
+    if not files:
+        raise ContributionRejected(f"The hub refuses this package: it has no {DATA}/ files")
+    data_schema = pq.read_schema(files[0])
     names = set(data_schema.names)
     in_clear = [c.name for c in contract.identifiers if c.name in names]
     if in_clear:
@@ -153,7 +157,9 @@ def _check_package(hub: Hub, engine: Engine, package: Package, contract: Contrac
     not_tokens = _check_tokens(engine, package.folder / DATA, token_cols)
     if not_tokens:
         problems.append(f"column(s) {', '.join(not_tokens)} hold values that are not tokens")
-    rows = pq.ParquetFile(package.folder / DATA).metadata.num_rows
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    if any(pq.read_schema(f) != data_schema for f in files[1:]):
+        problems.append(f"its {DATA}/ files do not share one schema")
     if rows != package.rows_accepted or (package.rows_in != package.rows_accepted
                                          + package.rows_quarantined):
         problems.append(f"its counts do not add up (rows in {package.rows_in}, accepted "
@@ -199,7 +205,7 @@ def submit(hub: Hub, actor: Actor, ref: str, package: Package, engine: Engine
         agreement_slug = agreement.slug if agreement else None
         agreement_version = agreement.version if agreement else None
         retention = agreement.retention_days if agreement else None
-        columns = pq.read_schema(package.folder / DATA).names
+        columns = pq.read_schema(data_files(package)[0]).names
         kept, dropped = _allowed_by_agreement(agreement, ref, columns)
         earlier_version = earlier.version_id if earlier else None
         dataset_id = dataset.id

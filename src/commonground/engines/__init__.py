@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from commonground.engines.base import Engine, ParquetSource, Source, WriteResult, redact
+from commonground.engines.base import Engine, ParquetSource, Session, Source, WriteResult, redact
 from commonground.engines.errors import EngineError, EngineUnavailable
 from commonground.engines.pipeline import Pipeline, Step
 
@@ -47,6 +47,7 @@ __all__ = [
     "EngineUnavailable",
     "ParquetSource",
     "Pipeline",
+    "Session",
     "Source",
     "Step",
     "WriteResult",

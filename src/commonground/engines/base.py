@@ -111,71 +111,44 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most engines need nothing
         """Release the engine's resources."""
 
+    def _materialise(self, name: str, sql: str) -> None:
+        """Compute `sql` once and keep its rows as `name` (a temporary table, a cached frame).
+
+        By default a plain view: correct, only slower when read more than once."""
+        self._define(name, sql)
+
     # -- the shared work --------------------------------------------------------------------
     def run(self, pipeline: Pipeline, inputs: Mapping[str, Source] | None = None) -> pa.Table:
         """Run every step and return the last step's rows as an Arrow table."""
-        with self._staged(pipeline, inputs or {}) as output:
-            return self._guarded(pipeline, lambda: self._collect(output))
+        with self.session(inputs) as session:
+            return session.run(pipeline)
 
     def write(
         self, pipeline: Pipeline, inputs: Mapping[str, Source] | None, dest: Path
     ) -> WriteResult:
-        """Write the pipeline's result to `dest` as Parquet, all or nothing.
-
-        The files go to a hidden sibling folder first and are renamed into place, so a crash
-        mid-write leaves no half-written `dest` (rename is atomic on one file system).
-        """
-        dest = Path(dest)
-        if dest.exists():
-            raise FileExistsError(f"{dest} already exists; versions are never overwritten")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
-            with self._staged(pipeline, inputs or {}) as output:
-                self._guarded(pipeline, lambda: self._write_parquet(output, tmp))
-            files = tuple(sorted(f.name for f in tmp.glob("part-*.parquet")))
-            rows = sum(pq.ParquetFile(tmp / f).metadata.num_rows for f in files)
-            os.rename(tmp, dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return WriteResult(dest, rows, files)
+        """Write the pipeline's result to `dest` as Parquet, all or nothing (see Session)."""
+        with self.session(inputs) as session:
+            return session.write(pipeline, dest)
 
     def query(self, sql: str, inputs: Mapping[str, Source] | None = None) -> pa.Table:
         """Run one SELECT: a one-step pipeline named `query`."""
         return self.run(Pipeline.of(("query", sql)), inputs)
 
-    # -- internals ------------------------------------------------------------------------
     @contextmanager
-    def _staged(self, pipeline: Pipeline, inputs: Mapping[str, Source]) -> Iterator[str]:
-        """Register the inputs and define every step; drop them all afterwards."""
-        created: list[str] = []
-        try:
-            for name, source in inputs.items():
-                try:
-                    if isinstance(source, ParquetSource):
-                        self._register_parquet(name, source.files())
-                    else:
-                        self._register_arrow(name, source)
-                except Exception as exc:
-                    cause = redact(str(exc))
-                    raise EngineError(self.name, name, f"-- input {name}", cause) from None
-                created.append(name)
-            for step in pipeline:
-                try:
-                    self._define(step.name, self.translate(step.sql))
-                except Exception as exc:
-                    raise EngineError(self.name, step.name, step.sql, redact(str(exc))) from None
-                created.append(step.name)
-            yield pipeline.output
-        finally:
-            for name in reversed(created):
-                try:
-                    self._drop(name)
-                except Exception:  # noqa: BLE001, S110 - cleanup must not mask the real error
-                    pass
+    def session(self, inputs: Mapping[str, Source] | None = None) -> Iterator[Session]:
+        """Inputs and steps that stay defined over several runs and writes, dropped at the end.
 
+        For work that reads one result several ways: validate a file once, then collect its
+        problems and write its accepted rows, without validating it twice.
+        """
+        session = Session(self)
+        try:
+            session.add(inputs or {})
+            yield session
+        finally:
+            session.close()
+
+    # -- internals ------------------------------------------------------------------------
     def _guarded(self, pipeline: Pipeline, action: Callable[[], _T]) -> _T:
         """Run `action`; on failure find the first step that fails on its own and name it.
 
@@ -205,3 +178,81 @@ class Engine(ABC):
     ) -> None:
         self.close()
 
+
+class Session:
+    """Names registered and defined in one engine, until `close` (see `Engine.session`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._created: list[str] = []
+
+    def add(self, inputs: Mapping[str, Source]) -> None:
+        """Register more inputs (Arrow tables or Parquet files) under their names."""
+        engine = self.engine
+        for name, source in inputs.items():
+            try:
+                if isinstance(source, ParquetSource):
+                    engine._register_parquet(name, source.files())
+                else:
+                    engine._register_arrow(name, source)
+            except Exception as exc:
+                cause = redact(str(exc))
+                raise EngineError(engine.name, name, f"-- input {name}", cause) from None
+            self._created.append(name)
+
+    def define(self, pipeline: Pipeline, *, materialise: bool = False) -> str:
+        """Define every step (later pipelines may read them by name); return the output name.
+
+        `materialise` computes the last step now and keeps its rows, so that reading it again
+        costs nothing more.
+        """
+        engine = self.engine
+        steps = list(pipeline)
+        for step in steps:
+            keep = materialise and step is steps[-1]
+            try:
+                sql = engine.translate(step.sql)
+                if not keep:
+                    engine._define(step.name, sql)
+            except Exception as exc:
+                raise EngineError(engine.name, step.name, step.sql, redact(str(exc))) from None
+            if keep:
+                engine._guarded(pipeline, lambda: engine._materialise(step.name, sql))  # noqa: B023
+            self._created.append(step.name)
+        return pipeline.output
+
+    def run(self, pipeline: Pipeline) -> pa.Table:
+        """Run the pipeline's steps and return the last step's rows as an Arrow table."""
+        output = self.define(pipeline)
+        return self.engine._guarded(pipeline, lambda: self.engine._collect(output))
+
+    def write(self, pipeline: Pipeline, dest: Path) -> WriteResult:
+        """Write the pipeline's result to `dest` as Parquet, all or nothing.
+
+        The files go to a hidden sibling folder first and are renamed into place, so a crash
+        mid-write leaves no half-written `dest` (rename is atomic on one file system).
+        """
+        dest = Path(dest)
+        if dest.exists():
+            raise FileExistsError(f"{dest} already exists; versions are never overwritten")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            output = self.define(pipeline)
+            self.engine._guarded(pipeline, lambda: self.engine._write_parquet(output, tmp))
+            files = tuple(sorted(f.name for f in tmp.glob("part-*.parquet")))
+            rows = sum(pq.ParquetFile(tmp / f).metadata.num_rows for f in files)
+            os.rename(tmp, dest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return WriteResult(dest, rows, files)
+
+    def close(self) -> None:
+        for name in reversed(self._created):
+            try:
+                self.engine._drop(name)
+            except Exception:  # noqa: BLE001, S110 - cleanup must not mask the real error
+                pass
+        self._created.clear()

@@ -32,10 +32,37 @@ class DuckDBEngine(Engine):
         # Results must not depend on thread scheduling: keep insertion order where SQL allows.
         self.con.execute("SET preserve_insertion_order = true")
         self._arrow: dict[str, pa.Table] = {}
+        self._enums: dict[str, list[str]] = {}
+        self._tables: set[str] = set()
 
     def _register_arrow(self, name: str, table: pa.Table) -> None:
-        self._arrow[name] = table  # keep a reference: DuckDB scans it lazily
-        self.con.register(name, table)
+        categorical = [f.name for f in table.schema if pa.types.is_dictionary(f.type)
+                       and pa.types.is_string(f.type.value_type)]
+        if not categorical:
+            self._arrow[name] = table  # keep a reference: DuckDB scans it lazily
+            self.con.register(name, table)
+            return
+        # Arrow dictionary columns become ENUMs (DuckDB would read them as plain text). An
+        # ENUM carries only its index through joins and is written to Parquet as a dictionary
+        # page plus indices: tokens, 64 characters each on millions of rows, were otherwise
+        # hashed again row by row, which made writing a package three times slower.
+        hidden = f"{name}__arrow"
+        self._arrow[hidden] = table
+        self.con.register(hidden, table)
+        self._enums[name] = []
+        columns = []
+        for field in table.schema:
+            if field.name not in categorical:
+                columns.append(_ident(field.name))
+                continue
+            enum = f"{self._prefix}_{name}_{len(self._enums[name])}_enum"
+            self._enums[name].append(enum)
+            self.con.execute(f"CREATE TYPE {_ident(enum)} AS ENUM (SELECT DISTINCT "
+                             f"{_ident(field.name)} FROM {_ident(hidden)} "
+                             f"WHERE {_ident(field.name)} IS NOT NULL)")
+            columns.append(f"CAST({_ident(field.name)} AS {_ident(enum)}) AS {_ident(field.name)}")
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {_ident(name)} AS "
+                         f"SELECT {', '.join(columns)} FROM {_ident(hidden)}")
 
     def _register_parquet(self, name: str, files: Sequence[str]) -> None:
         listed = ", ".join(_literal(f) for f in files)
@@ -44,6 +71,10 @@ class DuckDBEngine(Engine):
 
     def _define(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {_ident(name)} AS {sql}")
+
+    def _materialise(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS {sql}")
+        self._tables.add(name)
 
     def _collect(self, name: str) -> pa.Table:
         return self.con.sql(f"SELECT * FROM {_ident(name)}").to_arrow_table()
@@ -64,8 +95,16 @@ class DuckDBEngine(Engine):
         if name in self._arrow:
             self.con.unregister(name)
             del self._arrow[name]
+            return
+        if name in self._tables:
+            self._tables.discard(name)
+            self.con.execute(f"DROP TABLE IF EXISTS {_ident(name)}")
         else:
             self.con.execute(f"DROP VIEW IF EXISTS {_ident(name)}")
+        for enum in self._enums.pop(name, []):
+            self.con.execute(f"DROP TYPE IF EXISTS {_ident(enum)}")
+        if f"{name}__arrow" in self._arrow:
+            self._drop(f"{name}__arrow")
 
     def close(self) -> None:
         self.con.close()

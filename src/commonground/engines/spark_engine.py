@@ -130,11 +130,17 @@ class SparkEngine(Engine):
     def __init__(self, master: str | None = None) -> None:
         super().__init__()
         self.spark = _session(master or os.environ.get("COMMONGROUND_SPARK_MASTER", "local[2]"))
+        self._cached: dict[str, Any] = {}
 
     def translate(self, sql: str) -> str:
         return to_spark_sql(sql)
 
     def _register_arrow(self, name: str, table: pa.Table) -> None:
+        # Spark has no categorical type: dictionary columns arrive as their values.
+        plain = pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
+                           else f for f in table.schema])
+        if plain != table.schema:
+            table = table.cast(plain)
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
     def _register_parquet(self, name: str, files: Sequence[str]) -> None:
@@ -142,6 +148,12 @@ class SparkEngine(Engine):
 
     def _define(self, name: str, sql: str) -> None:
         self.spark.sql(sql).createOrReplaceTempView(name)
+
+    def _materialise(self, name: str, sql: str) -> None:
+        frame = self.spark.sql(sql).persist()
+        frame.count()  # computed now, as DuckDB's table is; later reads hit the cache
+        frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
 
     def _collect(self, name: str) -> pa.Table:
         table: pa.Table = self.spark.table(name).toArrow()
@@ -161,4 +173,6 @@ class SparkEngine(Engine):
         shutil.rmtree(out)
 
     def _drop(self, name: str) -> None:
+        if name in self._cached:
+            self._cached.pop(name).unpersist()
         self.spark.catalog.dropTempView(name)
