@@ -150,3 +150,55 @@ def test_engines_leave_no_views_behind(engine: Engine) -> None:
     engine.run(Pipeline.of(("tmp_view", "SELECT * FROM crimes")), {"crimes": CRIMES})
     with pytest.raises(EngineError):
         engine.query("SELECT * FROM tmp_view")
+
+
+def test_a_session_keeps_a_materialised_step_for_several_reads(engine: Engine,
+                                                               tmp_path: Path) -> None:
+    """Validate once, read three ways: the step is computed once and survives each run."""
+    with engine.session({"crimes": CRIMES}) as session:
+        session.define(Pipeline.of(
+            ("typed", "SELECT crime_id, coalesce(crime_type, 'Unknown') AS crime_type "
+                      "FROM crimes")), materialise=True)
+        counts = session.run(Pipeline.of(
+            ("counts", "SELECT crime_type, count(*) AS n FROM typed GROUP BY ALL "
+                       "ORDER BY crime_type")))
+        unknown = session.run(Pipeline.of(
+            ("unknown", "SELECT crime_id FROM typed WHERE crime_type = 'Unknown'")))
+        written = session.write(Pipeline.of(
+            ("drugs", "SELECT crime_id FROM typed WHERE crime_type = 'Drugs'")),
+            tmp_path / "drugs")
+    assert rows(counts) == [{"crime_type": "Burglary", "n": 3}, {"crime_type": "Drugs", "n": 2},
+                            {"crime_type": "Unknown", "n": 1}]
+    assert rows(unknown) == [{"crime_id": "c5"}]
+    assert written.rows == 2
+    assert sorted(pq.read_table(tmp_path / "drugs")["crime_id"].to_pylist()) == ["c3", "c6"]
+    # Everything the session made is gone: the name can be used again.
+    again = engine.run(Pipeline.of(("typed", "SELECT count(*) AS n FROM crimes")),
+                       {"crimes": CRIMES})
+    assert rows(again) == [{"n": 6}]
+
+
+def test_a_failing_materialised_step_is_named(engine: Engine) -> None:
+    with engine.session({"crimes": CRIMES}) as session, pytest.raises(EngineError) as caught:
+        session.define(Pipeline.of(
+            ("fine", "SELECT crime_id FROM crimes"),
+            ("broken", "SELECT CAST(crime_id AS INTEGER) AS n FROM fine")), materialise=True)
+    assert caught.value.step == "broken"
+
+
+def test_dictionary_columns_join_and_write_as_their_values(engine: Engine,
+                                                           tmp_path: Path) -> None:
+    """Arrow dictionaries (DuckDB reads them as ENUMs) behave as plain text in SQL."""
+    lookup = pa.table({
+        "crime_type": ["Burglary", "Drugs"],
+        "code": pa.array(["B", "D"]).dictionary_encode(),
+    })
+    pipeline = Pipeline.of(("coded", "SELECT c.crime_id, l.code FROM crimes AS c "
+                                     "LEFT JOIN lookup AS l ON c.crime_type = l.crime_type"))
+    engine.write(pipeline, {"crimes": CRIMES, "lookup": lookup}, tmp_path / "coded")
+    got = pq.read_table(tmp_path / "coded").sort_by("crime_id")
+    assert got["code"].cast(pa.string()).to_pylist() == ["B", "B", "D", "B", None, "D"]
+    filtered = engine.run(pipeline.then("b", "SELECT crime_id FROM coded WHERE code = 'B' "
+                                             "ORDER BY crime_id"),
+                          {"crimes": CRIMES, "lookup": lookup})
+    assert filtered["crime_id"].to_pylist() == ["c1", "c2", "c4"]
