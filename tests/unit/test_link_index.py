@@ -1,9 +1,11 @@
-"""Entity ids carry over by overlap; new ids never reuse an old one."""
+"""Entity ids carry over by overlap; new ids never reuse an old one; the clusterer can
+start from a previous index's clusters (incremental runs)."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
+from commonground.link.cluster import constrained_clusters
 from commonground.link.evaluate import score
 from commonground.link.index import carry_over
 
@@ -44,3 +46,40 @@ def test_pairwise_scores_count_pairs_by_grouping() -> None:
     assert figures["true_pairs"] == 2 and figures["predicted_pairs"] == 3
     assert figures["pairwise_precision"] == round(1 / 3, 5)
     assert figures["pairwise_recall"] == 0.5
+
+
+def links(*pairs: tuple[str, str, float]) -> pa.Table:
+    return pa.table({"unique_id_l": [a for a, _, _ in pairs],
+                     "unique_id_r": [b for _, b, _ in pairs],
+                     "match_weight": [w for _, _, w in pairs],
+                     "match_probability": [0.99] * len(pairs)})
+
+
+def groups(table: pa.Table) -> dict[str, str]:
+    return dict(zip(table["unique_id"].to_pylist(), table["cluster"].to_pylist(), strict=True))
+
+
+def test_an_initial_grouping_holds_without_links_and_new_mentions_join_it() -> None:
+    mentions = pa.table({"unique_id": ["a", "b", "c", "d", "n"],
+                         "dob_unordered": [None, None, None, None, None]})
+    # 'gone' was in the previous index and is no longer a mention: ignored.
+    initial = clusters({"a": "P1", "b": "P1", "c": "P2", "gone": "P2"})
+    alone = groups(constrained_clusters(mentions, links(), 0.9, initial=initial))
+    assert alone == {"a": "a", "b": "a", "c": "c", "d": "d", "n": "n"}
+    joined = groups(constrained_clusters(mentions, links(("n", "b", 10.0)), 0.9,
+                                         initial=initial))
+    assert joined["n"] == joined["a"] == joined["b"] == "a"
+    assert joined["c"] == "c" and joined["d"] == "d"
+
+
+def test_an_initial_cluster_pools_its_identifiers_against_a_conflicting_link() -> None:
+    mentions = pa.table({"unique_id": ["a", "b", "n"],
+                         "dob_unordered": ["0101-1980", None, "0202-1990"]})
+    link = links(("b", "n", 10.0))
+    # From scratch, b and n are two single mentions and their own score decides.
+    assert groups(constrained_clusters(mentions, link, 0.9, ["dob_unordered"]))["n"] == "b"
+    # Starting from {b, a}, the cluster knows a's date of birth, which n contradicts (b, the
+    # date-less mention, is listed first: the pooled dates must not depend on who leads).
+    grouped = groups(constrained_clusters(mentions, link, 0.9, ["dob_unordered"],
+                                          initial=clusters({"b": "P1", "a": "P1"})))
+    assert grouped == {"a": "a", "b": "a", "n": "n"}

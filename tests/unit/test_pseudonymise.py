@@ -84,9 +84,25 @@ def test_pseudonymise_drops_every_raw_identifier() -> None:
     assert out.column("ref").to_pylist() == ["r1", "r2"]
     assert out.column("name__token")[0] == out.column("name__token")[1]
     assert out.column("dob__token")[1].as_py() is None
-    assert len(out.column("name__bloom")[0].as_py()) == 256  # 1,024 bits as hex
+    assert len(out.column("name__given_bloom")[0].as_py()) == 256  # 1,024 bits as hex
+    assert "name__bloom" not in out.column_names  # a full name is filtered part by part
     text = str(out.to_pylist())
     assert "Ann" not in text and "1980" not in text
+
+
+def test_a_full_names_parts_share_bloom_filters_with_separate_name_columns() -> None:
+    """A council's full name and a hospital's given/family names compare by spelling."""
+    contract = parse_contract({"name": "t", "columns": [
+        {"name": "full", "type": "string", "role": "identifier", "identifier": "full_name"},
+        {"name": "given", "type": "string", "role": "identifier", "identifier": "given_name"},
+        {"name": "family", "type": "string", "role": "identifier",
+         "identifier": "family_name"},
+    ]})
+    table = pa.table({"full": ["Archie Jones"], "given": ["Archie"], "family": ["Jones"]})
+    out = pseudonymise(table, contract, Tokeniser(KEY), bloom=True).to_pylist()[0]
+    assert out["full__given_bloom"] == out["given__bloom"]
+    assert out["full__family_bloom"] == out["family__bloom"]
+    assert out["full__given_bloom"] != out["full__family_bloom"]
 
 
 def test_key_file_is_private_never_overwritten_never_printed(tmp_path: Path) -> None:

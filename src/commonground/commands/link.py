@@ -44,15 +44,22 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
 def run(hub: HubOption = Path("hub"), as_: ActorOption = None, engine: EngineOption = "duckdb",
         kind: KindOption = None,
         retrain: Annotated[bool, typer.Option(help="Train a new model version.")] = False,
+        full: Annotated[bool, typer.Option(
+            help="Score every pair again, even when only new records came in.")] = False,
         as_json: JsonOption = False) -> None:
-    """Link every contributed dataset; entity ids carry over from the last run."""
+    """Link every contributed dataset; entity ids carry over from the last run.
+
+    When only new records came in since the last run (same model, same review decisions),
+    only their pairs are scored and they join the existing entities; --full re-links all.
+    """
     from commonground.engines import get_engine
     from commonground.link import run_linkage
 
     with opened_hub(hub) as opened:
         actor = acting(opened, as_)
         with get_engine(engine) as eng:
-            result = run_linkage(opened, actor, eng, kinds=_kinds(kind), retrain=retrain)
+            result = run_linkage(opened, actor, eng, kinds=_kinds(kind), retrain=retrain,
+                                 full=full)
     emit(result, as_json, lambda r: key_values("Linkage")(_flat(r)))
 
 

@@ -48,7 +48,9 @@ def address(values: pa.Array) -> pa.Array:
     out = folded
     for pattern, (_, long) in zip(words, STREET_WORDS.items(), strict=True):
         out = pc.replace_substring_regex(out, pattern, long)
-    return out
+    # "Flat 2, 1 Mill Road" and "2 1 Mill Road" are one flat, written two ways by partners: the
+    # word before a flat's number carries nothing ("1 Mill Road", the building, stays apart).
+    return pc.replace_substring_regex(out, r"^(?:flat|unit|room) ([0-9][a-z0-9]*) ", r"\1 ")
 
 
 def postcode(values: pa.Array) -> pa.Array:

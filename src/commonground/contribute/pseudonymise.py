@@ -101,15 +101,27 @@ DERIVED: dict[str, tuple[str, ...]] = {
     "email": ("token",),
     "other_id": ("token",),
 }
-BLOOM_KINDS = ("given_name", "family_name", "full_name", "address")
+
+
+# Bloom filters per identifier kind: output suffix -> (the Bloom domain, which part). A full
+# name gets one filter per part, so that a council's "Archie Jones" and a hospital's given
+# name "Achie" can be compared by spelling. Given and family names share one domain, as
+# their tokens do (SHARED_DOMAINS): a reversed name with a typo ("Wokd Osphie", "Sophie
+# Wood") is then still recognised.
+BLOOMS: dict[str, dict[str, tuple[str, str]]] = {
+    "given_name": {"bloom": ("name", "all")},
+    "family_name": {"bloom": ("name", "all")},
+    "full_name": {"given_bloom": ("name", "first"), "family_bloom": ("name", "last")},
+    "address": {"bloom": ("address", "all")},
+}
 
 
 def token_columns(column: Column, bloom: bool = False) -> list[str]:
     """The names of the token columns that replace identifier `column`."""
     kind = column.identifier or "other_id"
     names = [f"{column.name}__{part}" for part in DERIVED[kind]]
-    if bloom and kind in BLOOM_KINDS:
-        names.append(f"{column.name}__bloom")
+    if bloom:
+        names += [f"{column.name}__{suffix}" for suffix in BLOOMS.get(kind, {})]
     return names
 
 
@@ -243,7 +255,7 @@ def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
     if kind == "address":
         folded = normalise.address(values)
         street = pc.utf8_trim_whitespace(pc.replace_substring_regex(
-            folded, r"^(flat \w+ )?\d+[a-z]?\s+", ""))
+            folded, r"^(flat \w+ )?(\d+[a-z]?\s+)+", ""))
         return {"token": folded, "street": street}
     if kind in ("nhs_number", "phone"):
         return {"token": normalise.digits(values)}
@@ -270,10 +282,12 @@ def token_lookup(column: Column, distinct: pa.Array, tokeniser: Tokeniser,
     out: dict[str, pa.Array] = {}
     for suffix, plain in derived_values(kind, distinct).items():
         out[f"{column.name}__{suffix}"] = tokeniser.tokens(f"{kind}.{suffix}", plain)
-    if bloom and kind in BLOOM_KINDS:
+    if bloom and kind in BLOOMS:
         plain = normalise.full_name(distinct) if kind == "full_name" else normalise.fold(
             distinct)
-        out[f"{column.name}__bloom"] = tokeniser.bloom(kind, plain)
+        parts = {"all": plain, "first": _first_word(plain), "last": _last_word(plain)}
+        for suffix, (bloom_kind, part) in BLOOMS[kind].items():
+            out[f"{column.name}__{suffix}"] = tokeniser.bloom(bloom_kind, parts[part])
     return out
 
 

@@ -153,7 +153,7 @@ def _check_package(hub: Hub, engine: Engine, package: Package, contract: Contrac
     if in_clear:
         problems.append(f"identifier column(s) {', '.join(in_clear)} arrive in clear text; "
                         "pseudonymise at source with `commonground contribute --local`")
-    token_cols = sorted(n for n in names if "__" in n and not n.endswith("__bloom"))
+    token_cols = sorted(n for n in names if "__" in n and not n.endswith("bloom"))
     not_tokens = _check_tokens(engine, package.folder / DATA, token_cols)
     if not_tokens:
         problems.append(f"column(s) {', '.join(not_tokens)} hold values that are not tokens")

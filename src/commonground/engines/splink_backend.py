@@ -21,6 +21,9 @@ def splink_api(engine: Engine, threads: int | None = None) -> Any:
         # A connection of its own: Splink creates and drops many tables, and the engine's
         # connection holds a caller's views that must not be disturbed.
         con = duckdb.connect(":memory:")
+        # Pairs need no order until they are clustered (which sorts them): letting DuckDB
+        # drop insertion order lets it stream large joins instead of buffering them.
+        con.execute("SET preserve_insertion_order = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         return DuckDBAPI(connection=con)
@@ -38,6 +41,14 @@ def splink_api(engine: Engine, threads: int | None = None) -> Any:
         return SparkAPI(spark_session=spark,  # type: ignore[no-untyped-call]
                         break_lineage_method="parquet")
     raise EngineUnavailable(f"no Splink backend for engine '{engine.name}'")
+
+
+def table_name(kind: str, role: str) -> str:
+    """A name for a table Splink registers, unique in the process: on Spark the session, and
+    its temporary views, outlive each linkage, and a second run with the same name failed."""
+    import uuid
+
+    return f"{kind}_{role}_{uuid.uuid4().hex[:8]}"
 
 
 def close_api(api: Any) -> None:

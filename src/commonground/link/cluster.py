@@ -8,6 +8,10 @@ link is refused when the two clusters it would join hold *conflicting* identifie
 a date of birth (day and month unordered) and no date is in both, or both know an NHS number
 and none is shared. The bridge then joins the person it matches best and stops there.
 
+An incremental run (`link/incremental.py`) starts from the previous index's clusters: the
+mentions that shared an entity start as one cluster, their identifiers pooled, and only the
+new links are then taken, by the same rule.
+
 The conflict columns are exact tokens, so this runs on tokens as on plaintext, and in plain
 Python over Arrow columns whichever engine scored the pairs (one pass over the links; a
 million mentions cluster in seconds).
@@ -24,13 +28,17 @@ from commonground.link.schema import ID
 
 
 def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
-                         conflicts: Sequence[str] = ()) -> pa.Table:
+                         conflicts: Sequence[str] = (), initial: pa.Table | None = None
+                         ) -> pa.Table:
     """(unique_id, cluster): every mention, its cluster named by its first mention id.
 
     `pairs` holds unique_id_l, unique_id_r, match_weight and match_probability; links at or
     above `threshold` are taken by weight, strongest first (ties by ids, so the result does
     not depend on row order). `conflicts` are mention columns of which two clusters must
-    share a value, when both have any, to be joined.
+    share a value, when both have any, to be joined. `initial` (unique_id, cluster), such
+    as a previous index, groups mentions before any link is taken: mentions of one cluster
+    there start together, unconditionally, with their identifiers pooled; ids that are not
+    among `mentions` are ignored, and mentions it does not name start alone.
     """
     ids = mentions[ID].to_pylist()
     index = {mention: i for i, mention in enumerate(ids)}
@@ -50,23 +58,9 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
             parent[i], i = root, parent[i]
         return root
 
-    links = pairs.filter(pc.greater_equal(pairs["match_probability"], threshold))
-    order = pc.sort_indices(links, sort_keys=[("match_weight", "descending"),
-                                              ("unique_id_l", "ascending"),
-                                              ("unique_id_r", "ascending")])
-    links = links.take(order)
     size = [1] * len(ids)
-    for left, right in zip(links["unique_id_l"].to_pylist(), links["unique_id_r"].to_pylist(),
-                           strict=True):
-        a, b = index.get(left), index.get(right)
-        if a is None or b is None:
-            continue
-        a, b = find(a), find(b)
-        if a == b:
-            continue
-        # Two single mentions: their own pair's score has weighed any disagreement already.
-        if (size[a] > 1 or size[b] > 1) and any(_conflict(sets[a], sets[b]) for sets in known):
-            continue
+
+    def join(a: int, b: int) -> None:  # two roots: the smaller joins the larger
         if size[a] < size[b]:
             a, b = b, a
         parent[b] = a
@@ -79,6 +73,38 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
                 else:
                     kept |= joining
                 sets[b] = None
+
+    if initial is not None:
+        leader: dict[str, int] = {}
+        for mention, group in zip(initial[ID].to_pylist(), initial["cluster"].to_pylist(),
+                                  strict=True):
+            at = index.get(mention)
+            if at is None or group is None:
+                continue
+            if group not in leader:
+                leader[group] = at
+                continue
+            ours, theirs = find(leader[group]), find(at)
+            if ours != theirs:
+                join(ours, theirs)
+
+    links = pairs.filter(pc.greater_equal(pairs["match_probability"], threshold))
+    order = pc.sort_indices(links, sort_keys=[("match_weight", "descending"),
+                                              ("unique_id_l", "ascending"),
+                                              ("unique_id_r", "ascending")])
+    links = links.take(order)
+    for left, right in zip(links["unique_id_l"].to_pylist(), links["unique_id_r"].to_pylist(),
+                           strict=True):
+        a, b = index.get(left), index.get(right)
+        if a is None or b is None:
+            continue
+        a, b = find(a), find(b)
+        if a == b:
+            continue
+        # Two single mentions: their own pair's score has weighed any disagreement already.
+        if (size[a] > 1 or size[b] > 1) and any(_conflict(sets[a], sets[b]) for sets in known):
+            continue
+        join(a, b)
     roots = [find(i) for i in range(len(ids))]
     first: dict[int, str] = {}
     for i, root in enumerate(roots):  # a cluster is named by its smallest mention id

@@ -9,14 +9,12 @@ agreeing on a rare surname token is stronger evidence than agreeing on a common 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from commonground.contribute.pseudonymise import BLOOM_BITS
 from commonground.link.schema import ID, EntityKind
-
-BLOOM_HEX = BLOOM_BITS // 4
 
 
 def _null(*cols: str) -> dict[str, Any]:
@@ -36,27 +34,27 @@ def _eq(col: str) -> str:
     return f"{col}_l = {col}_r"
 
 
-def dice(col: str, dialect: str) -> str:
-    """Dice similarity of two hex Bloom filters, in SQL (2|A and B| / (|A| + |B|)).
+def dice(col: str, dialect: str, right: str | None = None) -> str:
+    """Dice similarity of two Bloom filters, in SQL (2|A and B| / (|A| + |B|)).
 
-    DuckDB counts bits of whole BIT strings; Spark has no such type, so the 1,024 bits are
-    read as 32 integers of 32 bits each (small enough for a signed BIGINT).
+    `col` names the filter (`col_l` against `col_r`, or against `right`_r). DuckDB counts
+    bits of whole BIT strings made from the hex. Spark has no such type: its mentions carry
+    each filter as 32 integers of 32 bits (`col_words`) and its bit count (`col_bits`),
+    made once per mention (`resolve.bloom_words`); a pair then costs one zip of two arrays.
+    (Reading the hex as 32 integers inside every comparison made plans so large that Spark
+    ran out of memory compiling them.)
     """
-    left, right = f"{col}_l", f"{col}_r"
+    other = right or col
     if dialect == "duckdb":
         def bits(x: str) -> str:
             return f"from_hex({x})::BIT"
-        both = f"bit_count({bits(left)} & {bits(right)})"
-        total = f"(bit_count({bits(left)}) + bit_count({bits(right)}))"
+        left_col, right_col = f"{col}_l", f"{other}_r"
+        both = f"bit_count({bits(left_col)} & {bits(right_col)})"
+        total = f"(bit_count({bits(left_col)}) + bit_count({bits(right_col)}))"
         return f"(2.0 * {both} / {total})"
-    chunks = range(0, BLOOM_HEX, 8)
-
-    def word(x: str, at: int) -> str:
-        return f"CAST(conv(substr({x}, {at + 1}, 8), 16, 10) AS BIGINT)"
-
-    both = " + ".join(f"bit_count({word(left, i)} & {word(right, i)})" for i in chunks)
-    total = " + ".join(f"bit_count({word(x, i)})" for x in (left, right) for i in chunks)
-    return f"(2.0 * ({both}) / ({total}))"
+    both = (f"aggregate(zip_with({col}_words_l, {other}_words_r, (a, b) -> bit_count(a & b)), "
+            f"0, (acc, x) -> acc + x)")
+    return f"(2.0 * {both} / ({col}_bits_l + {other}_bits_r))"
 
 
 def _dice_at_least(col: str, dialect: str, at_least: float) -> str:
@@ -75,6 +73,14 @@ def _same_line(dialect: str, at_least: float = 0.8) -> str:
             f"{_dice_at_least('address_bloom', dialect, at_least)}")
 
 
+def _cross_dice(dialect: str, at_least: float = 0.6) -> str:
+    """Given name like the other's family name and family name like the other's given."""
+    known = " AND ".join(f"{c} IS NOT NULL" for c in ("given_bloom_l", "family_bloom_r",
+                                                      "family_bloom_l", "given_bloom_r"))
+    return (f"({known} AND {dice('given_bloom', dialect, 'family_bloom')} >= {at_least} "
+            f"AND {dice('family_bloom', dialect, 'given_bloom')} >= {at_least})")
+
+
 def _similar(col: str, dialect: str, at_least: float) -> dict[str, Any]:
     return _level(_dice_at_least(col, dialect, at_least),
                   f"similar spelling (Bloom Dice >= {at_least})")
@@ -90,7 +96,7 @@ DIFFERENT_PERSON = {**_ELSE, "m_probability": 0.01, "fix_m_probability": True}
 
 def _comparison(name: str, levels: list[dict[str, Any]], otherwise: dict[str, Any] = _ELSE
                 ) -> dict[str, Any]:
-    return {"output_column_name": name, "comparison_levels": [*levels, otherwise],
+    return {"output_column_name": name, "comparison_levels": [*levels, dict(otherwise)],
             "comparison_description": name}
 
 
@@ -107,6 +113,8 @@ def person_comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
             _level(_eq("given"), "exact", tf="given"),
             # Forename and surname written the wrong way round (shared token domain).
             _level("given_l = family_r AND family_l = given_r", "reversed"),
+            # ... and with a typo (given and family Bloom filters share a domain too).
+            _level(f"{_cross_dice(dialect)}", "reversed, similar spelling"),
             _level(_eq("given_canonical"), "same canonical name (nickname)"),
             _level(_eq("given_phonetic"), "same sound (NYSIIS)"),
             _similar("given_bloom", dialect, 0.75),
@@ -118,7 +126,7 @@ def person_comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
             _level(_eq("family"), "exact", tf="family"),
             # The same event as the given comparison's "reversed" level, which counts it:
             # weight 0 here (m = u, fixed), or a reversed name would be counted twice.
-            _fixed("family_l = given_r AND given_l = family_r",
+            _fixed(f"(family_l = given_r AND given_l = family_r) OR {_cross_dice(dialect)}",
                    "reversed (counted under given)", m=0.5, u=0.5),
             _level(_eq("family_phonetic"), "same sound (NYSIIS)"),
             _similar("family_bloom", dialect, 0.75),
@@ -196,12 +204,21 @@ class ModelSpec:
     # Columns on which two clusters must agree, when both know them, to be joined (cluster.py).
     conflicts: tuple[str, ...] = ()
     review_band: tuple[float, float] = (0.5, 0.9)  # probabilities a person should look at
+    # Blocking keys made of several columns and capped in size (see `capped_keys` in
+    # resolve.py): (name, the columns it joins, the most mentions that may share a value). A
+    # value shared by more mentions than its cap is left out, so that a common name cannot
+    # make every pair of its bearers a candidate (quadratic: 30,000 "Oliver Smith"s at a
+    # million records are 450 million pairs); those mentions still meet through other rules.
+    capped_keys: tuple[tuple[str, tuple[str, ...], int], ...] = ()
 
     def settings(self, dialect: str = "duckdb") -> dict[str, Any]:
         return {
             "link_type": "dedupe_only",
             "unique_id_column_name": ID,
-            "comparisons": self.comparisons(dialect),
+            # Fresh dicts for every level (ELSE is one module-level dict, and a deep copy keeps
+            # shared objects shared): Splink and `model_for` write trained parameters into
+            # levels, and one comparison's "different" once took another's m that way.
+            "comparisons": copy.deepcopy(self.comparisons(dialect)),
             "blocking_rules_to_generate_predictions": [
                 {"blocking_rule": rule} for rule in self.blocking],
             "retain_matching_columns": False,
@@ -219,13 +236,16 @@ PERSON = ModelSpec(
     comparisons=person_comparisons,
     blocking=(
         _on("national_id"),
-        _on("given_phonetic", "family_phonetic"),
+        _on("name_key"),
         _on("family", "dob"),
         _on("given_canonical", "dob"),
         _on("family", "postcode"),
         _on("given_canonical", "address"),
         _on("dob_unordered", "postcode"),
-        "l.given = r.family AND l.family = r.given",
+        # A name written the wrong way round.
+        "l.name_pair = r.name_pair_reversed",
+        # Everyone at one address: how a reversed name with a typo meets its other records.
+        _on("address_key"),
     ),
     # No EM pass blocked on address alone: household members would be learnt as matches.
     training=(_on("dob"), _on("given", "family")),
@@ -235,6 +255,10 @@ PERSON = ModelSpec(
     threshold=0.9,
     conflicts=("dob_unordered", "national_id"),
     review_band=(0.5, 0.9),
+    capped_keys=(("name_key", ("given_phonetic", "family_phonetic"), 100),
+                 ("name_pair", ("given", "family"), 100),
+                 ("name_pair_reversed", ("family", "given"), 100),
+                 ("address_key", ("address",), 30)),
 )
 
 ADDRESS = ModelSpec(

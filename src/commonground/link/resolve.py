@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from commonground.engines import Engine
-from commonground.engines.splink_backend import close_api, splink_api
+from commonground.engines.splink_backend import close_api, splink_api, table_name
 from commonground.link.cluster import constrained_clusters
 from commonground.link.model import ModelSpec
+from commonground.link.schema import ID
 
 # Splink logs at INFO each training step with column names only, but its warnings can quote
 # values; records must never reach a log, so only errors pass.
@@ -67,7 +69,7 @@ def _train(linker: Any, spec: ModelSpec, seed: int, max_pairs: float) -> None:
             continue
 
 
-def _apply_decisions(pairs: pa.Table, decisions: Decisions) -> pa.Table:
+def apply_decisions(pairs: pa.Table, decisions: Decisions) -> pa.Table:
     """Reviewed pairs: a 'same' decision is a certain edge, a 'different' one no edge."""
     if not decisions:
         return pairs
@@ -92,22 +94,112 @@ def _apply_decisions(pairs: pa.Table, decisions: Decisions) -> pa.Table:
     return out
 
 
+def capped_keys(mentions: pa.Table, spec: ModelSpec) -> pa.Table:
+    """Add each of the spec's capped blocking keys: its columns joined, or NULL where a
+    column is missing or where more mentions than the key's cap share the value."""
+    for name, columns, cap in spec.capped_keys:
+        joined = pc.binary_join_element_wise(*[mentions[c] for c in columns], "|")
+        counts = pa.table({"key": joined}).group_by("key").aggregate([("key", "count")])
+        common = counts.filter(pc.greater(counts["key_count"], cap))["key"]
+        key = pc.if_else(pc.is_in(joined, value_set=common),
+                         pa.scalar(None, pa.string()), joined)
+        mentions = (mentions.set_column(mentions.schema.get_field_index(name), name, key)
+                    if name in mentions.column_names else mentions.append_column(name, key))
+    return mentions
+
+
+# What a trained level carries besides its SQL.
+LEARNT = ("m_probability", "u_probability", "fix_m_probability", "fix_u_probability",
+          "tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value")
+
+
+def model_for(model: dict[str, Any], spec: ModelSpec, dialect: str) -> dict[str, Any]:
+    """A saved model, ready for an engine of `dialect`.
+
+    A model keeps its comparisons' SQL, and the Bloom-filter Dice is written per dialect
+    (DuckDB's BIT strings, Spark's integers): a model trained on DuckDB cannot score on Spark
+    as it is. The spec's comparisons in the other dialect take the learnt parameters, level
+    by level (matched by comparison and label); the prior carries over.
+    """
+    if model.get("sql_dialect", dialect) == dialect:
+        return dict(model)
+    fresh = spec.settings(dialect)
+    learnt = {(c["output_column_name"], level["label_for_charts"]): level
+              for c in model["comparisons"] for level in c["comparison_levels"]}
+    for comparison in fresh["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            old = learnt.get((comparison["output_column_name"], level["label_for_charts"]), {})
+            level.update({key: old[key] for key in LEARNT if key in old})
+    fresh["probability_two_random_records_match"] = model[
+        "probability_two_random_records_match"]
+    fresh["sql_dialect"] = dialect
+    return fresh
+
+
+def bloom_words(mentions: pa.Table, dialect: str) -> pa.Table:
+    """On Spark, each Bloom filter column also as 32 integers and its bit count (see
+    `model.dice`); other engines read the hex as it is."""
+    if dialect == "duckdb":
+        return mentions
+    for name in [c for c in mentions.column_names if c.endswith("_bloom")]:
+        encoded = pc.dictionary_encode(mentions[name].combine_chunks())
+        words: list[list[int] | None] = []
+        bits: list[int | None] = []
+        for value in encoded.dictionary.to_pylist():
+            raw = np.frombuffer(bytes.fromhex(value), dtype=">u4").astype(np.int64)
+            words.append(raw.tolist())
+            bits.append(int(sum(bin(int(w)).count("1") for w in raw)))
+        indices = encoded.indices
+        mentions = mentions.append_column(
+            f"{name}_words", pa.array(words, pa.list_(pa.int64())).take(indices))
+        mentions = mentions.append_column(f"{name}_bits", pa.array(bits, pa.int64()).take(indices))
+    return mentions
+
+
+def prepared(mentions: pa.Table, spec: ModelSpec, dialect: str) -> pa.Table:
+    """The mentions as Splink reads them: capped keys and, on Spark, Bloom words added."""
+    return bloom_words(capped_keys(mentions, spec), dialect)
+
+
+def _sample(mentions: pa.Table, size: int, seed: int) -> pa.Table:
+    """A random `size` mentions (all of them when there are fewer), in id order."""
+    if mentions.num_rows <= size:
+        return mentions
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(mentions.num_rows, size=size, replace=False))
+    return mentions.take(pa.array(chosen))
+
+
+# EM needs many pairs, not all of them: past this many mentions the model is trained on a
+# random sample of this size, then scores every pair. Training blocks on name and on date of
+# birth, whose candidate pairs grow with the square of the mentions.
+TRAINING_SAMPLE = 150_000
+
+
 def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
             model: dict[str, Any] | None = None, decisions: Decisions | None = None,
-            seed: int = 42, max_pairs: float = 1e6, threads: int | None = None) -> Resolution:
+            seed: int = 42, max_pairs: float = 1e6, threads: int | None = None,
+            training_sample: int = TRAINING_SAMPLE) -> Resolution:
     """Link `mentions` (standard columns, one row per mention) into clusters."""
     from splink import Linker
 
     figures: dict[str, Any] = {"mentions": mentions.num_rows}
+    mentions = prepared(mentions, spec, engine.name)
+    settings = (model_for(model, spec, engine.name) if model is not None
+                else spec.settings(engine.name))
+    trained = model is None
+    clock = time.perf_counter()
+    if trained and mentions.num_rows > training_sample:
+        settings = resolve_model(_sample(mentions, training_sample, seed), spec, engine,
+                                 seed=seed, max_pairs=max_pairs, threads=threads)
+        figures["trained_on"] = training_sample
     api = splink_api(engine, threads)
     try:
-        clock = time.perf_counter()
-        frame = api.register(mentions, table_name=f"{spec.kind}_mentions")
-        settings = dict(model) if model is not None else spec.settings(engine.name)
+        frame = api.register(mentions, table_name=table_name(spec.kind, "mentions"))
         linker = Linker(frame, settings, log_level=logging.ERROR)
-        trained = model is None
-        if trained:
+        if trained and "trained_on" not in figures:
             _train(linker, spec, seed, max_pairs)
+            figures["trained_on"] = mentions.num_rows
         figures["train_seconds"] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
         low = spec.review_band[0]
@@ -115,7 +207,7 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         pairs: pa.Table = predicted.as_pyarrow_table()  # type: ignore[no-untyped-call]
         figures["predict_seconds"] = round(time.perf_counter() - clock, 2)
         figures["pairs_scored"] = pairs.num_rows
-        pairs = _apply_decisions(pairs, decisions or {})
+        pairs = apply_decisions(pairs, decisions or {})
         clock = time.perf_counter()
         clusters = constrained_clusters(mentions, pairs.select(list(PAIR_COLUMNS)),
                                         spec.threshold, spec.conflicts)
@@ -123,5 +215,40 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         figures["clusters"] = len(pc.unique(clusters["cluster"]))
         saved = linker.misc.save_model_to_json()
         return Resolution(pairs, clusters, saved, trained, figures)
+    finally:
+        close_api(api)
+
+
+def resolve_model(mentions: pa.Table, spec: ModelSpec, engine: Engine, *, seed: int = 42,
+                  max_pairs: float = 1e6, threads: int | None = None) -> dict[str, Any]:
+    """Train the spec's model on `mentions` and return it (Splink's JSON settings)."""
+    from splink import Linker
+
+    api = splink_api(engine, threads)
+    try:
+        frame = api.register(prepared(mentions, spec, engine.name),
+                             table_name=table_name(spec.kind, "training"))
+        linker = Linker(frame, spec.settings(engine.name), log_level=logging.ERROR)
+        _train(linker, spec, seed, max_pairs)
+        saved: dict[str, Any] = linker.misc.save_model_to_json()
+        return saved
+    finally:
+        close_api(api)
+
+
+def candidate_pairs(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
+                    proportion: float = 1.0, threads: int | None = None) -> int:
+    """How many pairs the spec's blocking rules make of `mentions` (each pair once): what
+    `resolve` compares. Below 1.0, `proportion` estimates it from a sample of each side."""
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    api = splink_api(engine, threads)
+    try:
+        frame = api.register(prepared(mentions, spec, engine.name),
+                             table_name=table_name(spec.kind, "count"))
+        records = count_comparisons_from_blocking_rules(
+            frame, blocking_rules=list(spec.blocking), link_type="dedupe_only",
+            unique_id_column_name=ID, record_sample_proportion=proportion)
+        return int(records[-1]["cumulative_comparison_count"])
     finally:
         close_api(api)

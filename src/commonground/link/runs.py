@@ -5,6 +5,11 @@ mentions from the lake (tokens only), reuses the latest model unless asked to re
 model version is recorded with its parameters and their hash), applies every review decision,
 carries entity ids over from the previous index, writes the next index version and queues the
 pairs in the review band with their waterfall explanations.
+
+A run is *incremental* (`link/incremental.py`: only pairs with a new mention are scored, into
+the previous clusters) when nothing but the mentions changed since the last run: the same
+model, the index that run wrote, and the same review decisions. Otherwise, or when asked
+(`full=True`), every pair is scored again and clustered from scratch.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from commonground.engines import Engine
 from commonground.governance import Actor, Resource, require
 from commonground.link.evaluate import county_truth, score
 from commonground.link.explain import waterfall
-from commonground.link.index import carry_over, read_index, write_index
+from commonground.link.incremental import resolve_new
+from commonground.link.index import carry_over, latest_version, read_index, write_index
 from commonground.link.lake import hub_mentions, lake_inputs
 from commonground.link.model import SPECS
 from commonground.link.models import LinkModel, LinkRun, ReviewItem
@@ -48,6 +54,26 @@ def decisions(hub: Hub, kind: str) -> Decisions:
         rows = session.scalars(select(ReviewItem).where(ReviewItem.kind == kind,
                                                         ReviewItem.status == "decided"))
         return {(r.left_id, r.right_id): r.decision == "same" for r in rows}
+
+
+def _decisions_digest(known: Decisions) -> str:
+    return _digest({"decisions": sorted([left, right, same]
+                                        for (left, right), same in known.items())})
+
+
+def _unchanged_since_last_run(hub: Hub, kind: EntityKind, model: LinkModel,
+                              decisions_digest: str) -> bool:
+    """Whether the last run used `model`, wrote the latest index and saw the same decisions.
+
+    Decisions are compared by digest rather than by time: a decision recorded while a run
+    was under way, or one changed and changed back, is then judged by what the run used.
+    """
+    with hub.sessions()() as session:
+        last = session.scalar(select(LinkRun).where(LinkRun.kind == kind)
+                              .order_by(LinkRun.id.desc()).limit(1))
+    return (last is not None and last.model_id == model.id
+            and last.index_version == latest_version(hub.root, kind)
+            and last.summary.get("decisions_sha256") == decisions_digest)
 
 
 def _issued(hub: Hub, kind: str) -> int:
@@ -85,15 +111,25 @@ def _queue(hub: Hub, kind: str, run_id: int, pairs: pa.Table, model: dict[str, A
 
 
 def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
-              retrain: bool = False, seed: int = 42, max_pairs: float = 1e6) -> dict[str, Any]:
+              retrain: bool = False, full: bool = False, seed: int = 42,
+              max_pairs: float = 1e6) -> dict[str, Any]:
     spec = SPECS[kind]
     mentions = hub_mentions(hub, engine, kind)
     if mentions.num_rows == 0:
         return {"mentions": 0, "entities": 0}
     latest = None if retrain else _latest_model(hub, kind)
-    result = resolve(mentions, spec, engine, model=latest.parameters if latest else None,
-                     decisions=decisions(hub, kind), seed=seed, max_pairs=max_pairs)
+    known = decisions(hub, kind)
+    digest = _decisions_digest(known)
     previous = read_index(hub.root, kind)
+    if (not full and latest is not None and previous is not None
+            and _unchanged_since_last_run(hub, kind, latest, digest)):
+        mode = "incremental"
+        result = resolve_new(mentions, previous, spec, engine, latest.parameters,
+                             decisions=known)
+    else:
+        mode = "full"
+        result = resolve(mentions, spec, engine, model=latest.parameters if latest else None,
+                         decisions=known, seed=seed, max_pairs=max_pairs)
     ids = carry_over(result.clusters, previous, kind, _issued(hub, kind))
     index = mentions.select([ID, SOURCE, "record_id", "subject"]).join(ids, ID)
     index = index.sort_by([(ID, "ascending")])
@@ -105,9 +141,10 @@ def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
         kept = pc.sum(pc.equal(both["entity_id"], both["old"])).as_py() or 0
     entities = len(pc.unique(index["entity_id"]))
     highest = max(int(e[1:]) for e in pc.unique(index["entity_id"]).to_pylist())
-    summary = {**result.figures, "trained": result.trained, "index_version": number,
-               "mentions_keeping_their_id": kept,
-               "highest_id_number": max(highest, _issued(hub, kind))}
+    summary = {**result.figures, "mode": mode, "trained": result.trained,
+               "index_version": number, "mentions_keeping_their_id": kept,
+               "highest_id_number": max(highest, _issued(hub, kind)),
+               "decisions_sha256": digest}
     with hub.sessions().begin() as session:
         if latest is None:
             version = (session.scalar(select(func.max(LinkModel.version))
@@ -130,10 +167,14 @@ def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
 
 def run_linkage(hub: Hub, actor: Actor, engine: Engine, *,
                 kinds: Iterable[EntityKind] = KINDS, retrain: bool = False,
-                seed: int = 42) -> dict[str, Any]:
-    """Link people and addresses across every contributed dataset."""
+                full: bool = False, seed: int = 42) -> dict[str, Any]:
+    """Link people and addresses across every contributed dataset.
+
+    Incremental when only mentions changed since the last run; `full` (or `retrain`) scores
+    every pair again.
+    """
     require(hub, actor, "link.run", LINKAGE, details={"engine": engine.name})
-    return {kind: link_kind(hub, actor, engine, kind, retrain=retrain, seed=seed)
+    return {kind: link_kind(hub, actor, engine, kind, retrain=retrain, full=full, seed=seed)
             for kind in kinds}
 
 
