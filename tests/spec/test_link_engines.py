@@ -53,3 +53,15 @@ def test_spark_scores_and_clusters_as_duckdb(mentions: dict[str, pa.Table], spec
     assert not left.keys() ^ right.keys(), "pairs found by one engine only"
     assert max(abs(left[k] - right[k]) for k in left) < 1e-9
     assert on_duckdb.clusters.equals(on_spark.clusters)
+
+
+@pytest.mark.spark
+def test_spark_trains_on_a_sample_then_scores_everyone(mentions: dict[str, pa.Table],
+                                                       spark_engine: Engine) -> None:
+    """Past `training_sample` mentions the model trains on a sample; the Spark columns made
+    for the sample must not be made twice (they were: an ambiguous column)."""
+    table = mentions["address"]
+    result = resolve(table, ADDRESS, spark_engine, seed=1, training_sample=200)
+    assert result.figures["trained_on"] == 200 < table.num_rows
+    assert result.clusters.num_rows == table.num_rows
+    assert result.pairs.num_rows > 0

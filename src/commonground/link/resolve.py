@@ -141,7 +141,8 @@ def bloom_words(mentions: pa.Table, dialect: str) -> pa.Table:
     `model.dice`); other engines read the hex as it is."""
     if dialect == "duckdb":
         return mentions
-    for name in [c for c in mentions.column_names if c.endswith("_bloom")]:
+    for name in [c for c in mentions.column_names if c.endswith("_bloom")
+                 and f"{c}_words" not in mentions.column_names]:  # once: training re-prepares
         encoded = pc.dictionary_encode(mentions[name].combine_chunks())
         words: list[list[int] | None] = []
         bits: list[int | None] = []
