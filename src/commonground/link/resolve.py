@@ -63,9 +63,10 @@ def _train(linker: Any, spec: ModelSpec, seed: int, max_pairs: float) -> None:
         try:
             training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True)
-        except EMTrainingException:
-            # A small file may have no pairs under one training rule; the other passes and
-            # the defaults still give every comparison its parameters.
+        except (EMTrainingException, ValueError):
+            # A small file may have no pairs under one training rule, or so few that EM
+            # drives a level's m to zero, which Splink refuses (ValueError); the other passes
+            # and the defaults still give every comparison its parameters.
             continue
 
 
