@@ -118,7 +118,10 @@ def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
         register_dataset(hub, steward, ref, contract)
         source = next((ctx.extracts / org).glob(f"{name}.*"))
         # At the partner's site: the package is made beside the extracts, outside the hub.
-        package = prepare(source, contract, key, ctx.engine, ctx.partners_dir / "outbox" / ref)
+        # With keyed Bloom filters, as the partnership recommends: linkage then compares
+        # misspelt names and addresses by spelling (docs/linkage.md).
+        package = prepare(source, contract, key, ctx.engine, ctx.partners_dir / "outbox" / ref,
+                          bloom=True)
         stored = submit(hub, steward, ref, package, ctx.engine)
         datasets[ref] = {"version": stored.version, "rows_in": stored.rows_in,
                          "rows_accepted": stored.rows_accepted,
