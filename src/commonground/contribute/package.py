@@ -228,12 +228,8 @@ def _package_pipeline(contract: Contract, lookups: dict[str, pa.Table], bloom: b
                                    f"{' '.join(joins)} WHERE c.{ident(PROBLEMS)} = ''"))
 
 
-def accepted_rows(package: Package) -> pa.Table:
-    return pq.read_table(package.folder / DATA).sort_by(ROW)
-
-
 def data_files(package: Package) -> list[Path]:
     return sorted((package.folder / DATA).glob("part-*.parquet"))
 
 
-__all__ = ["ROW", "Package", "accepted_rows", "contract_hash", "prepare", "reconcile_columns"]
+__all__ = ["ROW", "Package", "contract_hash", "data_files", "prepare", "reconcile_columns"]

@@ -117,6 +117,3 @@ def quarantine_table(extract: Extract, contract: Contract, checked: pa.Table,
         return SCHEMA.empty_table()
     return pa.concat_tables(parts).sort_by([("row", "ascending"), ("column", "ascending")])
 
-
-def rows_quarantined(checked: pa.Table, extract: Extract) -> int:
-    return int(pc.sum(pc.not_equal(checked[PROBLEMS], "")).as_py() or 0) + len(extract.rejections)
