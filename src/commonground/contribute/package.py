@@ -36,7 +36,7 @@ from commonground.contribute.contract import Contract
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.profile import profile_table
 from commonground.contribute.pseudonymise import Tokeniser, token_columns, token_lookup
-from commonground.contribute.quarantine import quarantine_table
+from commonground.contribute.quarantine import quarantine_tables
 from commonground.contribute.readers import ROW, Extract, ReadError, read_extract
 from commonground.contribute.validate import PROBLEMS, ident, validation_pipeline
 from commonground.engines import Engine, Pipeline, Session
@@ -147,8 +147,7 @@ def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine,
             lookups = _token_lookups(session, contract, present, key, bloom)
             session.add(lookups)
             written = session.write(_package_pipeline(contract, lookups, bloom), staging / DATA)
-        hub_quarantine = quarantine_table(extract, contract, checked, withhold=True)
-        full_quarantine = quarantine_table(extract, contract, checked, withhold=False)
+        hub_quarantine, full_quarantine = quarantine_tables(extract, contract, checked)
         rows_quarantined = checked.num_rows + len(extract.rejections)
         assert extract.rows_in == written.rows + rows_quarantined  # nothing lost, ever
         pq.write_table(hub_quarantine, staging / QUARANTINE, compression="zstd")

@@ -22,6 +22,9 @@ BOOLEAN_TRUE = ("true", "yes", "y", "1", "t")
 BOOLEAN_FALSE = ("false", "no", "n", "0", "f")
 # UK postcode shape (outward code, inward code), compared without spaces.
 POSTCODE_PATTERN = "^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+# The form almost every system writes: upper case, one space before the inward code. Such a
+# value is its own typed value (squeezing and re-spacing it gives it back).
+CANONICAL_POSTCODE = "^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"
 # Text a spreadsheet would run as a formula when the data is opened again (CSV injection).
 # A value starting with =, @, tab, CR or LF is always flagged. One starting with + or - is
 # flagged as soon as anything after the sign could name a function, a cell or another program
@@ -112,19 +115,24 @@ def typed_expression(column: Column, value: str) -> str:
         return (f"CASE WHEN lower({value}) IN ({yes}) THEN TRUE "
                 f"WHEN lower({value}) IN ({no}) THEN FALSE END")
     if kind == "postcode":
-        # `value` here is the squeezed form made in the cleaning step (see `squeezed_postcode`).
-        return (f"CASE WHEN regexp_matches({value}, {literal(POSTCODE_PATTERN)}) THEN "
+        # `value` here is made in the cleaning step (see `squeezed_postcode`): a canonical
+        # postcode as it came (the only values with a space), anything else squeezed.
+        return (f"CASE WHEN strpos({value}, ' ') > 0 THEN {value} "
+                f"WHEN regexp_matches({value}, {literal(POSTCODE_PATTERN)}) THEN "
                 f"substr({value}, 1, length({value}) - 3) || ' ' || "
                 f"substr({value}, length({value}) - 2, 3) END")
     return value
 
 
 def squeezed_postcode(value: str) -> str:
-    """Upper case, without spaces or punctuation. Nearly every postcode only needs its space
-    removed, which costs a fifth of the general regular expression; the result is the same,
-    since text that matches the postcode shape has nothing else to remove."""
+    """A canonical postcode ('CM1 1AA') as it is, anything else upper case without spaces or
+    punctuation. A canonical value needs no copy at all (a quarter of the cost of squeezing
+    it); of the rest, nearly every one only needs its spaces removed, which costs a fifth of
+    the general regular expression. Text of the postcode shape has nothing else to remove, so
+    the typed value is the same whichever way it came."""
     spaceless = f"replace(upper({value}), ' ', '')"
-    return (f"CASE WHEN regexp_matches({spaceless}, {literal(POSTCODE_PATTERN)}) "
+    return (f"CASE WHEN regexp_matches({value}, {literal(CANONICAL_POSTCODE)}) THEN {value} "
+            f"WHEN regexp_matches({spaceless}, {literal(POSTCODE_PATTERN)}) "
             f"THEN {spaceless} ELSE regexp_replace(upper({value}), '[^A-Z0-9]', '', 'g') END")
 
 
