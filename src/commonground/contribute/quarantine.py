@@ -67,7 +67,7 @@ def quarantine_tables(extract: Extract, contract: Contract, checked: pa.Table
 
 
 def _problem_items(extract: Extract, contract: Contract, checked: pa.Table) -> pa.Table:
-    """One row per (row, column, code) that failed, with the row's position in the extract.
+    """One row per (row, column, code) that failed, with what the file held there.
 
     Whole-column Arrow operations: a file with hundreds of thousands of bad rows was spending
     seconds in Python loops here.
@@ -77,12 +77,46 @@ def _problem_items(extract: Extract, contract: Contract, checked: pa.Table) -> p
     flat = pc.list_flatten(items)
     pieces = pc.split_pattern(flat, ":", max_splits=1)
     index = pc.cast(pc.list_element(pieces, 0), pa.int64())
-    codes = pc.list_element(pieces, 1)
     rows = pc.take(bad[ROW], pc.list_parent_indices(items))
-    # _row ascends in every reader's table: a binary search, not a hash of every row.
+    # What was found comes from the file's own text, looked up column by column by position:
+    # _row ascends in every reader's table, so a binary search finds it.
     position = np.searchsorted(extract.table[ROW].to_numpy(), rows.to_numpy())
-    return pa.table({"item": flat, "index": index, "code": codes, "row": rows,
-                     "position": pa.array(position, pa.int64())})
+    column_of = index.to_numpy()
+    order: list[np.ndarray] = []
+    found: list[pa.Array] = []
+    for column_index in np.unique(column_of).tolist():
+        name = contract.columns[column_index].name
+        where = np.flatnonzero(column_of == column_index)
+        order.append(where)
+        if name not in extract.table.column_names:
+            found.append(pa.nulls(len(where), pa.string()))
+            continue
+        found.append(_shown(_take(extract.table[name], position[where])).cast(pa.string()))
+    back = np.empty(len(column_of), dtype=np.int64)
+    if order:
+        back[np.concatenate(order)] = np.arange(len(column_of))
+    shown = (pa.concat_arrays(found) if found else pa.array([], pa.string())).take(back)
+    return pa.table({"item": flat, "index": index, "code": pc.list_element(pieces, 1),
+                     "row": rows, "found": shown})
+
+
+def _take(column: pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
+    """column[positions], chunk by chunk: Arrow's take on a chunked array first joins every
+    chunk into one, copying all ten million strings to pick out a few thousand."""
+    ends = np.cumsum([len(chunk) for chunk in column.chunks])
+    chunk_of = np.searchsorted(ends, positions, side="right")
+    parts: list[pa.Array] = []
+    order: list[np.ndarray] = []
+    for chunk_index in np.unique(chunk_of).tolist():
+        where = np.flatnonzero(chunk_of == chunk_index)
+        start = ends[chunk_index] - len(column.chunks[chunk_index])
+        parts.append(column.chunks[chunk_index].take(pa.array(positions[where] - start)))
+        order.append(where)
+    if not parts:
+        return pa.array([], column.type)
+    back = np.empty(len(positions), dtype=np.int64)
+    back[np.concatenate(order)] = np.arange(len(positions))
+    return pa.concat_arrays(parts).take(pa.array(back))
 
 
 def _quarantine(extract: Extract, contract: Contract, problems: pa.Table, withhold: bool
@@ -91,37 +125,24 @@ def _quarantine(extract: Extract, contract: Contract, problems: pa.Table, withho
     # File names are the partner's too, and repeated on every row (`=calc.csv` is legal).
     file_name = _inert(pa.array([extract.path.name], pa.string()))[0].as_py()
     if problems.num_rows:
-        index = problems["index"].to_numpy()
-        names = pc.take(pa.array(contract.names, pa.string()), problems["index"])
+        count = problems.num_rows
         pairs = pc.unique(problems["item"])
         meanings = pa.array([expected_text(contract.columns[int(i)], code) for i, code in
                              (item.split(":", 1) for item in pairs.to_pylist())], pa.string())
-        expected = pc.take(meanings, pc.index_in(problems["item"], value_set=pairs))
-        # What was found comes from the file's own text, column by column.
-        order: list[np.ndarray] = []
-        found: list[pa.Array] = []
-        for column_index in np.unique(index).tolist():
-            column = contract.columns[column_index]
-            where = np.flatnonzero(index == column_index)
-            order.append(where)
-            if withhold and (column.is_identifier or column.role == "free_text"):
-                found.append(pa.array([WITHHELD] * len(where), pa.string()))
-            elif column.name not in extract.table.column_names:
-                found.append(pa.nulls(len(where), pa.string()))
-            else:
-                positions = pc.take(problems["position"], pa.array(where))
-                values = pc.take(extract.table[column.name], positions)
-                found.append(_shown(values.combine_chunks()
-                                    if isinstance(values, pa.ChunkedArray) else values))
-        back = np.empty(len(index), dtype=np.int64)
-        back[np.concatenate(order)] = np.arange(len(index))
-        found_all = pc.take(pa.concat_arrays([f.cast(pa.string()) for f in found]),
-                            pa.array(back))
+        found = problems["found"]
+        if withhold:
+            hidden = [i for i, c in enumerate(contract.columns)
+                      if c.is_identifier or c.role == "free_text"]
+            secret = pc.and_(pc.is_in(problems["index"], pa.array(hidden, pa.int64())),
+                             pc.is_valid(found))  # a column missing from the file held nothing
+            found = pc.if_else(secret, pa.scalar(WITHHELD), found)
         parts.append(pa.table({
-            "file": pa.array([file_name] * len(index), pa.string()),
-            "row": problems["row"], "line": pa.nulls(len(index), pa.int64()),
-            "column": names, "problem": problems["code"], "expected": expected,
-            "found": found_all,
+            "file": pa.array([file_name] * count, pa.string()),
+            "row": problems["row"], "line": pa.nulls(count, pa.int64()),
+            "column": pc.take(pa.array(contract.names, pa.string()), problems["index"]),
+            "problem": problems["code"],
+            "expected": pc.take(meanings, pc.index_in(problems["item"], value_set=pairs)),
+            "found": found,
         }, schema=SCHEMA))
     if extract.rejections:
         rejected = extract.rejections
