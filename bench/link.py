@@ -16,15 +16,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.pseudonymise import Tokeniser
 from commonground.engines import Engine, get_engine
 from commonground.link import ADDRESS, PERSON, link_files, resolve, score
 from commonground.link.county import address_columns, county_mentions
-from commonground.link.evaluate import county_truth, febrl_truth
+from commonground.link.evaluate import county_truth, evidence_ceiling, febrl_truth
 from commonground.link.resolve import candidate_pairs
 from commonground.link.standalone import PlainTokeniser
 
+# Identifiers beyond the name that make two person mentions one person when they agree.
+CORROBORATING = ("dob", "dob_unordered", "address", "postcode", "national_id")
 FEBRL = Path(__file__).resolve().parents[2] / "shared" / "data" / "linkage" / "febrl4"
 
 
@@ -41,8 +45,9 @@ def febrl(engine: Engine) -> list[tuple[str, str, str]]:
     return [("FEBRL4", cells[0], cells[1])]
 
 
-def county(people: int, engine: Engine, seed: int) -> list[tuple[str, str, str]]:
-    """Rows of the side-by-side table: what, tokens, raw."""
+def county(people: int, engine: Engine, seed: int
+           ) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Rows of the side-by-side table (what, tokens, raw), and notes on the people's data."""
     from commonground.simulate import CountyConfig, simulate_county
 
     rows = []
@@ -52,6 +57,7 @@ def county(people: int, engine: Engine, seed: int) -> list[tuple[str, str, str]]
         print(f"county of {people:,} people simulated in {time.perf_counter() - clock:.1f} s")
         key = PartnershipKey(b"bench-key-bench-key-bench-key-00")
         results: dict[tuple[str, str], str] = {}
+        notes: list[str] = []
         for label, tokeniser in (("tokens", Tokeniser(key)), ("raw", PlainTokeniser())):
             mentions = county_mentions(Path(tmp) / "partners", engine, tokeniser)
             for kind, spec in ((PERSON.kind, PERSON), (ADDRESS.kind, ADDRESS)):
@@ -64,10 +70,26 @@ def county(people: int, engine: Engine, seed: int) -> list[tuple[str, str, str]]
                 results[(kind, label)] = (
                     f"F1 {figures['pairwise_f1']:.4f} (P {figures['pairwise_precision']:.3f} "
                     f"R {figures['pairwise_recall']:.3f}) {seconds:.0f} s")
+                if kind == PERSON.kind and label == "tokens":
+                    notes.append(ceiling_note(mentions[kind], Path(tmp) / "truth", predicted))
         for kind in ("person", "address"):
             rows.append((f"county {people:,} {kind}", results[(kind, "tokens")],
                          results[(kind, "raw")]))
-    return rows
+    return rows, notes
+
+
+def ceiling_note(mentions: pa.Table, truth_dir: Path, predicted: pa.Table) -> str:
+    """What the county's person data allows at best (see link.evaluate.evidence_ceiling)."""
+    c = evidence_ceiling(mentions, county_truth(truth_dir, "person", address_columns()),
+                         ("given", "family"), CORROBORATING, predicted)
+    total = c["true_pairs"]
+    return (f"county persons, the data's limit: of {total:,} true pairs {c['corroborated']:,} "
+            f"({c['corroborated'] / total:.1%}) share a date of birth, address, postcode or "
+            f"NHS number; {c['unique_name_only']:,} only a name no one else has; "
+            f"{c['name_only']:,} ({c['name_only'] / total:.1%}) only a name others share or "
+            f"not even that.\n  Without guessing between namesakes: recall <= "
+            f"{c['recall_bound']:.3f}, F1 <= {c['f1_bound']:.3f}. The model links "
+            f"{c['recall_on_linkable']:.3f} of the linkable pairs.")
 
 
 def scale(records: int, engine: Engine, threads: int) -> None:
@@ -119,11 +141,14 @@ def main() -> None:
     rows = []
     if not args.skip_febrl and FEBRL.exists():
         rows += febrl(engine)
-    rows += county(args.people, engine, args.seed)
+    county_rows, notes = county(args.people, engine, args.seed)
+    rows += county_rows
     width = max(len(r[0]) for r in rows)
     print(f"{'':<{width}}  {'tokens':<40}  raw")
     for what, tokens, raw in rows:
         print(f"{what:<{width}}  {tokens:<40}  {raw}")
+    for note in notes:
+        print(note)
     if args.scale:
         scale(args.scale, engine, args.threads)
 

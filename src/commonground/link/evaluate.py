@@ -81,3 +81,61 @@ def febrl_truth(clusters: pa.Table) -> pa.Table:
     """FEBRL: rec-N-org and rec-N-dup-K are one person; the N is the truth."""
     ids = clusters[ID].to_pylist()
     return pa.table({ID: ids, "true_entity": [i.rsplit("|", 2)[1].split("-")[1] for i in ids]})
+
+
+def evidence_ceiling(mentions: pa.Table, truth: pa.Table, names: tuple[str, str],
+                     others: tuple[str, ...], predicted: pa.Table | None = None
+                     ) -> dict[str, Any]:
+    """How many true pairs any model could link: the data's own limit, from the truth.
+
+    Each true pair (two mentions of one entity) is put in one class:
+    - corroborated: some identifier beyond the name agrees exactly (`others`: date of birth,
+      address, postcode, national id);
+    - unique name: only the name agrees, and no other entity in the data has that name
+      (frequency-adjusted weights can link these);
+    - name only: only a name that other entities share, or not even the name exactly.
+      Linking these is a guess between namesakes: a model that makes it loses precision.
+    The recall bound counts the first two classes; F1 bound = 2R / (1 + R) (precision 1).
+    With `predicted` (unique_id, entity), also the share of linkable pairs it did link.
+    Works on tokens as on plaintext: only equality is used.
+    """
+    given, family = names
+    columns = [ID, given, family, *others]
+    joined = mentions.select(columns).join(truth.select([ID, "true_entity"]), ID,
+                                           join_type="inner")
+    joined = joined.filter(pc.is_valid(joined["true_entity"]))
+    holders = joined.filter(pc.and_(pc.is_valid(joined[given]), pc.is_valid(joined[family])))
+    holders = holders.group_by([given, family]).aggregate([("true_entity", "count_distinct")])
+    joined = joined.join(holders, [given, family], join_type="left outer")
+    pairs = joined.join(joined, "true_entity", left_suffix="_l", right_suffix="_r",
+                        join_type="inner")
+    pairs = pairs.filter(pc.less(pairs[f"{ID}_l"], pairs[f"{ID}_r"]))
+
+    def same(column: str) -> pa.ChunkedArray:
+        return pc.fill_null(pc.equal(pairs[f"{column}_l"], pairs[f"{column}_r"]), False)
+
+    corroborated = pa.chunked_array([pa.array([False] * pairs.num_rows, pa.bool_())])
+    for column in others:
+        corroborated = pc.or_(corroborated, same(column))
+    same_name = pc.and_(same(given), same(family))
+    unique = pc.and_(same_name, pc.equal(pc.fill_null(
+        pairs["true_entity_count_distinct_l"], 2), 1))
+    linkable = pc.or_(corroborated, unique)
+    total = pairs.num_rows
+    n_corroborated = pc.sum(corroborated).as_py() or 0
+    n_linkable = pc.sum(linkable).as_py() or 0
+    recall = n_linkable / total if total else 1.0
+    figures: dict[str, Any] = {
+        "true_pairs": total, "corroborated": n_corroborated,
+        "unique_name_only": n_linkable - n_corroborated, "name_only": total - n_linkable,
+        "recall_bound": round(recall, 5), "f1_bound": round(2 * recall / (1 + recall), 5),
+    }
+    if predicted is not None:
+        entity = predicted.select([ID, "entity"])
+        found = pairs.filter(linkable).select([f"{ID}_l", f"{ID}_r"])
+        found = found.join(entity.rename_columns([f"{ID}_l", "entity_l"]), f"{ID}_l")
+        found = found.join(entity.rename_columns([f"{ID}_r", "entity_r"]), f"{ID}_r")
+        linked = pc.sum(pc.fill_null(pc.equal(found["entity_l"], found["entity_r"]), False))
+        figures["recall_on_linkable"] = round((linked.as_py() or 0) / n_linkable, 5) \
+            if n_linkable else 1.0
+    return figures

@@ -1,0 +1,39 @@
+"""The evidence ceiling: true pairs sorted by what their mentions share."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from commonground.link.evaluate import evidence_ceiling
+
+MENTIONS = pa.table({
+    "unique_id": ["a1", "a2", "b1", "b2", "c1", "c2", "d1", "e1", "e2"],
+    "given": ["ann", "ann", "bo", "bo", "john", "john", "john", "eve", "evie"],
+    "family": ["lee", "lee", "zed", "zed", "smith", "smith", "smith", "ray", "ray"],
+    "dob": ["1980-01-01", "1980-01-01", None, "1990-02-02", "1970-03-03", None, "1950-01-01",
+            None, "1960-06-06"],
+    "address": ["1 a st", "2 b st", "3 c st", "4 d st", "5 e st", "6 f st", "7 g st",
+                "8 h st", "9 i st"],
+})
+TRUTH = pa.table({"unique_id": MENTIONS["unique_id"],
+                  "true_entity": [1, 1, 2, 2, 3, 3, 4, 5, 5]})
+
+
+def test_pairs_are_classed_by_their_evidence() -> None:
+    figures = evidence_ceiling(MENTIONS, TRUTH, ("given", "family"), ("dob", "address"))
+    # a: the date of birth agrees; b: only a name no one else has; c: only "john smith",
+    # which d has too; e: not even the same name.
+    assert figures["true_pairs"] == 4
+    assert figures["corroborated"] == 1
+    assert figures["unique_name_only"] == 1
+    assert figures["name_only"] == 2
+    assert figures["recall_bound"] == 0.5
+    assert figures["f1_bound"] == round(2 * 0.5 / 1.5, 5)
+
+
+def test_recall_on_linkable_counts_only_the_pairs_a_model_could_link() -> None:
+    predicted = pa.table({"unique_id": MENTIONS["unique_id"],
+                          "entity": [1, 1, 2, 9, 3, 3, 4, 5, 5]})
+    figures = evidence_ceiling(MENTIONS, TRUTH, ("given", "family"), ("dob", "address"),
+                               predicted)
+    assert figures["recall_on_linkable"] == 0.5  # a linked, b split; c and e do not count
