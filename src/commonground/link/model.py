@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from commonground.contribute.pseudonymise import BLOOM_BITS
 from commonground.link.schema import ID, EntityKind
 
 
@@ -35,24 +34,15 @@ def _eq(col: str) -> str:
     return f"{col}_l = {col}_r"
 
 
-# A Bloom filter (BLOOM_BITS bits) as 64-bit words: Spark's columns `<filter>_w<i>`.
-BLOOM_WORDS = BLOOM_BITS // 64
-
-
-def word_column(col: str, index: int) -> str:
-    return f"{col}_w{index}"
-
-
 def dice(col: str, dialect: str, right: str | None = None) -> str:
     """Dice similarity of two Bloom filters, in SQL (2|A and B| / (|A| + |B|)).
 
     `col` names the filter (`col_l` against `col_r`, or against `right`_r). DuckDB counts
     bits of whole BIT strings made from the hex. Spark has no such type: its mentions carry
-    each filter as BLOOM_WORDS columns of 64-bit integers (`col_w0`...) and its bit count
-    (`col_bits`), made once per mention (`resolve.bloom_words`); a pair then costs a sum of
-    bit counts, which Spark compiles to Java. (An array zipped by a lambda was interpreted
-    row by row, ten times slower than DuckDB; reading the hex inside every comparison made
-    plans so large that Spark ran out of memory compiling them.)
+    each filter as 32 integers of 32 bits (`col_words`) and its bit count (`col_bits`),
+    made once per mention (`resolve.bloom_words`); a pair then costs one zip of two arrays.
+    (Reading the hex as 32 integers inside every comparison made plans so large that Spark
+    ran out of memory compiling them.)
     """
     other = right or col
     if dialect == "duckdb":
@@ -62,9 +52,9 @@ def dice(col: str, dialect: str, right: str | None = None) -> str:
         both = f"bit_count({bits(left_col)} & {bits(right_col)})"
         total = f"(bit_count({bits(left_col)}) + bit_count({bits(right_col)}))"
         return f"(2.0 * {both} / {total})"
-    both = " + ".join(f"bit_count({word_column(col, i)}_l & {word_column(other, i)}_r)"
-                      for i in range(BLOOM_WORDS))
-    return f"(2.0 * ({both}) / ({col}_bits_l + {other}_bits_r))"
+    both = (f"aggregate(zip_with({col}_words_l, {other}_words_r, (a, b) -> bit_count(a & b)), "
+            f"0, (acc, x) -> acc + x)")
+    return f"(2.0 * {both} / ({col}_bits_l + {other}_bits_r))"
 
 
 def _dice_at_least(col: str, dialect: str, at_least: float) -> str:

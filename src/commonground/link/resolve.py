@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from commonground.engines import Engine
 from commonground.engines.splink_backend import close_api, splink_api, table_name
 from commonground.link.cluster import constrained_clusters
-from commonground.link.model import BLOOM_WORDS, ModelSpec, word_column
+from commonground.link.model import ModelSpec
 from commonground.link.schema import ID
 
 # Splink logs at INFO each training step with column names only, but its warnings can quote
@@ -138,27 +138,23 @@ def model_for(model: dict[str, Any], spec: ModelSpec, dialect: str) -> dict[str,
 
 
 def bloom_words(mentions: pa.Table, dialect: str) -> pa.Table:
-    """On Spark, each Bloom filter column also as 64-bit words and its bit count (see
+    """On Spark, each Bloom filter column also as 32 integers and its bit count (see
     `model.dice`); other engines read the hex as it is."""
     if dialect == "duckdb":
         return mentions
     for name in [c for c in mentions.column_names if c.endswith("_bloom")
-                 and f"{c}_bits" not in mentions.column_names]:  # once: training re-prepares
+                 and f"{c}_words" not in mentions.column_names]:  # once: training re-prepares
         encoded = pc.dictionary_encode(mentions[name].combine_chunks())
-        values = encoded.dictionary.to_pylist()
-        words = np.zeros((len(values), BLOOM_WORDS), dtype=np.int64)
-        valid = np.zeros(len(values), dtype=bool)
-        for row, value in enumerate(values):
-            if value is not None:
-                words[row] = np.frombuffer(bytes.fromhex(value), dtype=">i8")
-                valid[row] = True
-        bits = np.unpackbits(words.view(np.uint8), axis=1).sum(axis=1).astype(np.int64)
+        words: list[list[int] | None] = []
+        bits: list[int | None] = []
+        for value in encoded.dictionary.to_pylist():
+            raw = np.frombuffer(bytes.fromhex(value), dtype=">u4").astype(np.int64)
+            words.append(raw.tolist())
+            bits.append(int(sum(bin(int(w)).count("1") for w in raw)))
         indices = encoded.indices
-        for i in range(BLOOM_WORDS):
-            mentions = mentions.append_column(
-                word_column(name, i), pa.array(words[:, i], mask=~valid).take(indices))
-        mentions = mentions.append_column(f"{name}_bits",
-                                          pa.array(bits, mask=~valid).take(indices))
+        mentions = mentions.append_column(
+            f"{name}_words", pa.array(words, pa.list_(pa.int64())).take(indices))
+        mentions = mentions.append_column(f"{name}_bits", pa.array(bits, pa.int64()).take(indices))
     return mentions
 
 
