@@ -21,8 +21,10 @@ import pytest
 from tests.conftest import shared_data
 
 
-def cg(hub: Path, *args: str, user: str | None = None) -> dict:
+def cg(hub: Path, *args: str, user: str | None = None, tmpdir: Path | None = None) -> dict:
     env = {**os.environ, "COMMONGROUND_HUB": str(hub)}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     env.pop("COMMONGROUND_USER", None)
     if user:
         env["COMMONGROUND_USER"] = user
@@ -108,11 +110,21 @@ def test_police_uk_files_contribute_with_the_built_in_contract(partnership: dict
     street = shared_data("police-uk", "essex", "2018-01-essex-street.csv")
     cg(hub, "dataset", "register", "police/street", "--contract", "police_uk_street",
        user="police-steward")
+    scratch = partnership["base"] / "scratch"
+    scratch.mkdir()
     result = cg(hub, "contribute", str(street), "--dataset", "police/street",
-                "--key", str(partnership["key"]), user="police-steward")
+                "--key", str(partnership["key"]), user="police-steward", tmpdir=scratch)
     assert result["status"] == "accepted" and result["version"] == 1
     assert result["rows_in"] == 14786 == result["rows_accepted"] + result["rows_quarantined"]
     assert (hub / result["quarantine"]).exists()
+    # The one-step path prepares in a private temporary folder: the package copy is removed,
+    # and only the steward's full quarantine is kept there, at the place reported.
+    left = [p for folder in scratch.glob("commonground-package-*") for p in folder.rglob("*")]
+    if result["rows_quarantined"]:
+        assert [p.name for p in left] == ["quarantine-full.csv"]
+        assert result["quarantine_full"] == str(left[0])
+    else:
+        assert left == [] and "quarantine_full" not in result
     again = cg(hub, "contribute", str(street), "--dataset", "police/street",
                "--key", str(partnership["key"]), user="police-steward")
     assert again["status"] == "duplicate" and again["version"] == 1

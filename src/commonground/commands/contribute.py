@@ -7,6 +7,7 @@ machine, and `contribute DIR --dataset ...` later submits a prepared package.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -117,7 +118,7 @@ def contribute(
 ) -> None:
     """Contribute a file: validate, quarantine, pseudonymise at source, store one version."""
     from commonground.contribute.keys import load_key
-    from commonground.contribute.package import Package, prepare
+    from commonground.contribute.package import FULL_QUARANTINE, Package, prepare
     from commonground.contribute.submit import registered_contract, submit
     from commonground.engines import get_engine
     from commonground.errors import CommonGroundError
@@ -136,18 +137,38 @@ def contribute(
         return
     if dataset is None:
         raise CommonGroundError("say which dataset with --dataset organisation/name")
+    full_quarantine: Path | None = None
     with opened_hub(hub) as h:
         who = acting(h, actor)
         if (source / "package.json").exists():
-            package = Package.open(source)
+            stored = submit(h, who, dataset, Package.open(source), runner)
         else:
-            # One command on a steward's own machine: prepare in a temporary folder outside
-            # the hub, then submit; the raw file itself never enters the hub folder.
+            # One command on a steward's own machine: prepare in a private temporary folder
+            # outside the hub, then submit; the raw file itself never enters the hub folder.
+            # Afterwards only the steward's full quarantine (values found, for fixing the
+            # rows) is kept there, and its place is reported; the package copy is removed.
             work = Path(tempfile.mkdtemp(prefix="commonground-package-"))
-            chosen = _contract(contract) if contract else registered_contract(h, dataset)
-            package = prepare(source, chosen, load_key(key), runner, work, bloom=bloom)
-        stored = submit(h, who, dataset, package, runner)
-    emit(stored.to_dict(), as_json, key_values(f"Contribution {stored.status}"))
+            try:
+                chosen = _contract(contract) if contract else registered_contract(h, dataset)
+                package = prepare(source, chosen, load_key(key), runner, work, bloom=bloom)
+                stored = submit(h, who, dataset, package, runner)
+            finally:
+                shutil.rmtree(work / "package", ignore_errors=True)
+                kept = work / FULL_QUARANTINE
+                if kept.exists() and _lists_rows(kept):
+                    full_quarantine = kept
+                else:
+                    shutil.rmtree(work, ignore_errors=True)
+    result = stored.to_dict()
+    if full_quarantine is not None:
+        result["quarantine_full"] = str(full_quarantine)
+    emit(result, as_json, key_values(f"Contribution {stored.status}"))
+
+
+def _lists_rows(csv_path: Path) -> bool:
+    """Whether the steward's quarantine file lists any row (more than its header)."""
+    with csv_path.open("rb") as fh:
+        return sum(1 for _ in zip(range(2), fh, strict=False)) > 1
 
 
 def catalogue(hub: HubOption = Path("hub"), actor: ActorOption = None,

@@ -33,11 +33,16 @@ def splink_api(engine: Engine, threads: int | None = None) -> Any:
         spark = getattr(engine, "spark", None)
         if spark is None:
             raise EngineUnavailable("the Spark engine has no session")
-        # Connected components on Spark needs a checkpoint folder to cut long lineages.
+        # Connected components on Spark needs a checkpoint folder to cut long lineages. It
+        # holds pairs (hundreds of MB at a million mentions) and goes when the process ends.
         if not spark.sparkContext.getCheckpointDir():
+            import atexit
+            import shutil
             import tempfile
 
-            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="cg-splink-"))
+            folder = tempfile.mkdtemp(prefix="cg-splink-")
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            spark.sparkContext.setCheckpointDir(folder)
         return SparkAPI(spark_session=spark,  # type: ignore[no-untyped-call]
                         break_lineage_method="parquet")
     raise EngineUnavailable(f"no Splink backend for engine '{engine.name}'")
