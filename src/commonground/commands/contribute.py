@@ -132,7 +132,7 @@ def contribute(
         result: dict[str, Any] = {"package": str(package.folder), **{
             k: package.manifest[k] for k in ("rows_in", "rows_accepted", "rows_quarantined",
                                              "columns_dropped", "key_fingerprint")},
-            "quarantine": str(out_dir / "quarantine-full.csv")}
+            "quarantine": str(out_dir / FULL_QUARANTINE)}
         emit(result, as_json, key_values("Package prepared at source"))
         return
     if dataset is None:
@@ -152,23 +152,19 @@ def contribute(
                 chosen = _contract(contract) if contract else registered_contract(h, dataset)
                 package = prepare(source, chosen, load_key(key), runner, work, bloom=bloom)
                 stored = submit(h, who, dataset, package, runner)
-            finally:
-                shutil.rmtree(work / "package", ignore_errors=True)
-                kept = work / FULL_QUARANTINE
-                if kept.exists() and _lists_rows(kept):
-                    full_quarantine = kept
-                else:
-                    shutil.rmtree(work, ignore_errors=True)
+            except BaseException:
+                shutil.rmtree(work, ignore_errors=True)
+                raise
+            shutil.rmtree(package.folder)
+            if package.rows_quarantined:
+                full_quarantine = work / FULL_QUARANTINE
+            else:
+                shutil.rmtree(work)
     result = stored.to_dict()
     if full_quarantine is not None:
         result["quarantine_full"] = str(full_quarantine)
     emit(result, as_json, key_values(f"Contribution {stored.status}"))
 
-
-def _lists_rows(csv_path: Path) -> bool:
-    """Whether the steward's quarantine file lists any row (more than its header)."""
-    with csv_path.open("rb") as fh:
-        return sum(1 for _ in zip(range(2), fh, strict=False)) > 1
 
 
 def catalogue(hub: HubOption = Path("hub"), actor: ActorOption = None,

@@ -67,7 +67,8 @@ def quarantine_tables(extract: Extract, contract: Contract, checked: pa.Table
 
 
 def _problem_items(extract: Extract, contract: Contract, checked: pa.Table) -> pa.Table:
-    """One row per (row, column, code) that failed, with what the file held there.
+    """One row per (row, column, code) that failed: the column's index and name, what was
+    expected and what the file held there.
 
     Whole-column Arrow operations: a file with hundreds of thousands of bad rows was spending
     seconds in Python loops here.
@@ -78,26 +79,38 @@ def _problem_items(extract: Extract, contract: Contract, checked: pa.Table) -> p
     pieces = pc.split_pattern(flat, ":", max_splits=1)
     index = pc.cast(pc.list_element(pieces, 0), pa.int64())
     rows = pc.take(bad[ROW], pc.list_parent_indices(items))
+    pairs = pc.unique(flat)  # each (column, code) is spelt out once
+    meanings = pa.array([expected_text(contract.columns[int(i)], code) for i, code in
+                         (item.split(":", 1) for item in pairs.to_pylist())], pa.string())
     # What was found comes from the file's own text, looked up column by column by position:
     # _row ascends in every reader's table, so a binary search finds it.
     position = np.searchsorted(extract.table[ROW].to_numpy(), rows.to_numpy())
     column_of = index.to_numpy()
-    order: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
     found: list[pa.Array] = []
     for column_index in np.unique(column_of).tolist():
         name = contract.columns[column_index].name
         where = np.flatnonzero(column_of == column_index)
-        order.append(where)
-        if name not in extract.table.column_names:
-            found.append(pa.nulls(len(where), pa.string()))
-            continue
-        found.append(_shown(_take(extract.table[name], position[where])).cast(pa.string()))
-    back = np.empty(len(column_of), dtype=np.int64)
-    if order:
-        back[np.concatenate(order)] = np.arange(len(column_of))
-    shown = (pa.concat_arrays(found) if found else pa.array([], pa.string())).take(back)
-    return pa.table({"item": flat, "index": index, "code": pc.list_element(pieces, 1),
-                     "row": rows, "found": shown})
+        groups.append(where)
+        found.append(pa.nulls(len(where), pa.string()) if name not in extract.table.column_names
+                     else _shown(_take(extract.table[name], position[where])).cast(pa.string()))
+    return pa.table({
+        "index": index, "row": rows, "code": pc.list_element(pieces, 1),
+        "column": pc.take(pa.array(contract.names, pa.string()), index),
+        "expected": pc.take(meanings, pc.index_in(flat, value_set=pairs)),
+        "found": _in_original_order(found, groups, len(column_of), pa.string()),
+    })
+
+
+def _in_original_order(parts: list[pa.Array], groups: list[np.ndarray], count: int,
+                       kind: pa.DataType) -> pa.Array:
+    """Parts computed group by group (`groups[i]` holds the positions of `parts[i]`'s values)
+    put back in the order of the positions."""
+    if not parts:
+        return pa.array([], kind)
+    back = np.empty(count, dtype=np.int64)
+    back[np.concatenate(groups)] = np.arange(count)
+    return pa.concat_arrays(parts).take(pa.array(back))
 
 
 def _take(column: pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
@@ -106,17 +119,13 @@ def _take(column: pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
     ends = np.cumsum([len(chunk) for chunk in column.chunks])
     chunk_of = np.searchsorted(ends, positions, side="right")
     parts: list[pa.Array] = []
-    order: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
     for chunk_index in np.unique(chunk_of).tolist():
         where = np.flatnonzero(chunk_of == chunk_index)
         start = ends[chunk_index] - len(column.chunks[chunk_index])
         parts.append(column.chunks[chunk_index].take(pa.array(positions[where] - start)))
-        order.append(where)
-    if not parts:
-        return pa.array([], column.type)
-    back = np.empty(len(positions), dtype=np.int64)
-    back[np.concatenate(order)] = np.arange(len(positions))
-    return pa.concat_arrays(parts).take(pa.array(back))
+        groups.append(where)
+    return _in_original_order(parts, groups, len(positions), column.type)
 
 
 def _quarantine(extract: Extract, contract: Contract, problems: pa.Table, withhold: bool
@@ -126,9 +135,6 @@ def _quarantine(extract: Extract, contract: Contract, problems: pa.Table, withho
     file_name = _inert(pa.array([extract.path.name], pa.string()))[0].as_py()
     if problems.num_rows:
         count = problems.num_rows
-        pairs = pc.unique(problems["item"])
-        meanings = pa.array([expected_text(contract.columns[int(i)], code) for i, code in
-                             (item.split(":", 1) for item in pairs.to_pylist())], pa.string())
         found = problems["found"]
         if withhold:
             hidden = [i for i, c in enumerate(contract.columns)
@@ -139,10 +145,8 @@ def _quarantine(extract: Extract, contract: Contract, problems: pa.Table, withho
         parts.append(pa.table({
             "file": pa.array([file_name] * count, pa.string()),
             "row": problems["row"], "line": pa.nulls(count, pa.int64()),
-            "column": pc.take(pa.array(contract.names, pa.string()), problems["index"]),
-            "problem": problems["code"],
-            "expected": pc.take(meanings, pc.index_in(problems["item"], value_set=pairs)),
-            "found": found,
+            "column": problems["column"], "problem": problems["code"],
+            "expected": problems["expected"], "found": found,
         }, schema=SCHEMA))
     if extract.rejections:
         rejected = extract.rejections

@@ -8,6 +8,7 @@ left out (and counted), so that neither side is judged on what cannot be checked
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,8 @@ def evidence_ceiling(mentions: pa.Table, truth: pa.Table, names: tuple[str, str]
     With `predicted` (unique_id, entity), also the share of linkable pairs it did link.
     Works on tokens as on plaintext: only equality is used.
     """
+    if not others:
+        raise ValueError("name at least one identifier beyond the name in `others`")
     given, family = names
     columns = [ID, given, family, *others]
     joined = mentions.select(columns).join(truth.select([ID, "true_entity"]), ID,
@@ -114,9 +117,7 @@ def evidence_ceiling(mentions: pa.Table, truth: pa.Table, names: tuple[str, str]
     def same(column: str) -> pa.ChunkedArray:
         return pc.fill_null(pc.equal(pairs[f"{column}_l"], pairs[f"{column}_r"]), False)
 
-    corroborated = pa.chunked_array([pa.array([False] * pairs.num_rows, pa.bool_())])
-    for column in others:
-        corroborated = pc.or_(corroborated, same(column))
+    corroborated = functools.reduce(pc.or_, [same(column) for column in others])
     same_name = pc.and_(same(given), same(family))
     unique = pc.and_(same_name, pc.equal(pc.fill_null(
         pairs["true_entity_count_distinct_l"], 2), 1))
