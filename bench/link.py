@@ -88,6 +88,7 @@ def ceiling_note(mentions: pa.Table, truth_dir: Path, predicted: pa.Table) -> st
     return (f"county persons, the data's limit: of {total:,} true pairs {c['corroborated']:,} "
             f"({c['corroborated'] / total:.1%}) share a date of birth, address, postcode or "
             f"NHS number; {c['unique_name_only']:,} only a name no one else has; "
+            f"{c['via_chain']:,} nothing, but are joined by a chain of such pairs; "
             f"{c['name_only']:,} ({c['name_only'] / total:.1%}) only a name others share or "
             f"not even that.\n  Without guessing between namesakes: recall <= "
             f"{c['recall_bound']:.3f}, F1 <= {c['f1_bound']:.3f}. The model links "

@@ -330,6 +330,22 @@ def test_people_follow_the_2011_population(busy: Path) -> None:
     assert 2.0 < sizes.mean() < 2.8 and sizes.max() <= 12
 
 
+def test_names_are_as_spread_out_as_real_ones(busy: Path) -> None:
+    # Smith is about one person in eighty in England and Wales and most people share their
+    # full name with no one nearby; a steep curve over short lists once gave Smith to one in
+    # eight and a namesake to nine people in ten, which made linkage a guess.
+    people = pq.read_table(busy / "truth/people.parquet").to_pandas()
+    surname = people["surname"].value_counts(normalize=True)
+    assert surname.index[0] == "Smith" and 0.007 < surname.iloc[0] < 0.02
+    assert surname.head(100).sum() < 0.4
+    for sex in ("F", "M"):
+        forename = people.loc[people["sex"] == sex, "forename"].value_counts(normalize=True)
+        assert forename.iloc[0] < 0.06
+        assert (forename ** 2).sum() < 0.02  # two people of one sex share a forename
+    bearers = people.groupby(["forename", "surname"])["person_id"].transform("count")
+    assert 0.05 < (bearers > 1).mean() < 0.4  # share of people with a namesake
+
+
 def test_addresses_are_uprn_like_and_inside_essex(small: Path) -> None:
     addresses = pq.read_table(small / "truth/addresses.parquet")
     ids = addresses["address_id"].to_numpy()

@@ -1,7 +1,16 @@
 """Name frequency lists per community, and the variants real records carry.
 
-Lists are ordered from common to rare; draws use a Zipf-like weight on the rank, which is
-close enough to real first-name and surname frequency curves for linkage testing.
+Lists are ordered from common to rare; draws use a Zipf-like weight on the rank. How common
+the commonest names are decides how often two people share a name, so the curves follow
+real ones rather than a steep Zipf over a short list (which made Smith one person in eight
+and gave nine people in ten a namesake in a 50,000-person county):
+- Smith, the commonest surname in England and Wales, is about one person in eighty, and
+  most people's surnames are outside the top hundred. The named surnames therefore take only
+  a share of the draws (`SURNAME_HEAD`); the rest go to a tail of generated surnames of the
+  community's shape (`_surname_tail`). Vietnamese surnames really are few (Nguyen alone is
+  about two in five), so that list has no tail.
+- The commonest forenames across all ages are a few per cent of their sex each: forename
+  lists are long and drawn on a flat curve (`FORENAME_EXPONENT`).
 All names live in one spelling table so that noise works on integer indices until the
 moment a record is written.
 """
@@ -32,7 +41,14 @@ MALE = {
         Gary Ian Kevin Lee Jamie Ryan Samuel Benjamin Alexander Edward Joseph Luke Adam Jacob
         Alfie Leo Freddie Archie Henry Liam Connor Callum Kieran Nathan Dean Craig Shaun Brian
         Keith Alan Colin Graham Terence Raymond Kenneth Dennis Roy Frederick Albert Ronald
-        Nicholas Timothy Philip Simon Jonathan Neil""",
+        Nicholas Timothy Philip Simon Jonathan Neil Martin Carl Darren Jason Wayne Scott Stuart
+        Gavin Barry Derek Trevor Malcolm Gordon Douglas Stanley Arthur Ernest Harold Leonard
+        Walter Norman Eric Geoffrey Howard Clive Russell Adrian Julian Rupert Hugh Giles Toby
+        Oscar Theo Noah Ethan Mason Logan Lucas Max Finley Reuben Sebastian Elliot Louis Dylan
+        Tyler Bradley Jordan Aaron Owen Rhys Lewis Harvey Jake Joe Billy Tommy Ronnie Frankie
+        Albie Arlo Rory Ellis Jude Felix Hugo Jasper Ralph Vincent Victor Roger Bernard
+        Cyril Leslie Sidney Percy Gerald Nigel Duncan Fraser Ross Glen Warren Lloyd Marcus
+        Dominic Gregory Patrick Francis Frank Joel Elijah Isaac Harrison Tristan""",
     "polish": """Jakub Piotr Krzysztof Andrzej Tomasz Paweł Michał Marcin Łukasz Wojciech
         Mateusz Kacper Adam Marek Grzegorz Jan Dawid Rafał Bartosz Przemysław Szymon Kamil""",
     "romanian": """Andrei Alexandru Ion Mihai Gheorghe Constantin Vasile Ştefan Florin Marian
@@ -56,7 +72,14 @@ FEMALE = {
         Helen Claire Nicola Michelle Joanne Julie Deborah Tracey Amanda Samantha Victoria Rachel
         Louise Gemma Kelly Donna Jacqueline Christine Janet Pauline Jean Barbara Dorothy Joan
         Sandra Valerie Catherine Abigail Chloe Megan Ella Poppy Freya Mia Evie Jade Natalie Zoe
-        Alexandra Jane Anne Mary Carol Linda Gillian Alison""",
+        Alexandra Jane Anne Mary Carol Linda Gillian Alison Kathleen Sheila Brenda Shirley Joyce
+        Doris Irene Eileen Maureen Beryl Marion Iris Vera Elsie Edna Ivy Rita Wendy Denise Lesley
+        Carole Yvonne Diane Hazel Heather Julia Fiona Kirsty Lisa Kerry Leanne Stacey Danielle
+        Kayleigh Hayley Amy Holly Bethany Katie Eleanor Harriet Imogen Phoebe Ruby Scarlett
+        Matilda Florence Rosie Daisy Millie Layla Esme Willow Maisie Sienna Erin
+        Georgia Molly Lauren Naomi Esther Ruth Judith Rosemary Angela Teresa Caroline
+        Frances Penelope Joanna Lydia Miriam Annabel Beatrice Clara Edith Violet Alice
+        Anna Jasmine Tilly Lola Nancy Elsa Hollie Courtney Chelsea Paige Shannon Abbie""",
     "polish": """Anna Katarzyna Małgorzata Agnieszka Aleksandra Joanna Magdalena Monika Ewa
         Natalia Zuzanna Justyna Karolina Dorota Beata Paulina Marta Barbara Weronika Agata""",
     "romanian": """Maria Elena Ioana Andreea Ana Mihaela Alexandra Cristina Gabriela Florentina
@@ -220,9 +243,49 @@ class NameTable:
         return out
 
 
-def _zipf(n: int, exponent: float = 0.9) -> np.ndarray:
-    weights = 1.0 / np.arange(1, n + 1) ** exponent
-    return np.cumsum(weights / weights.sum())
+FORENAME_EXPONENT = 0.5
+SURNAME_EXPONENT = 0.6
+# Share of each community's surnames drawn from its named list; the rest from its tail.
+SURNAME_HEAD = {"british": 0.2, "polish": 0.3, "romanian": 0.4, "lithuanian": 0.3,
+                "nigerian": 0.4, "bulgarian": 0.4, "albanian": 0.4, "vietnamese": 1.0}
+# Surname parts by community (stems, endings): their products are the generated tails.
+_TAIL_PARTS = {
+    "british": ("""Ash Black Brad Bram Brook Bur Cal Chad Clay Cran Dal Dun Earl Elm Fair Fen
+        Gold Green Hart Hay Hol Kings Lang Mar Mid Mor New Nor Oak Pen Ram Red Rid Sal Sand
+        Shel Stan Stock Sum Sut Thorn Wal Wat West Whit Wil Win Wor Hamp Ather Bar Bent Brom
+        Cart Dray Fox Hods Pick Ross Spar Tuck""",
+                 """ley ton well worth ford field by combe ham hurst wood more land stone brook dale
+        gate ridge wick croft thorpe shaw"""),
+    "polish": ("""Bar Bie Cich Dud Gór Jas Kal Lis Mak Nie Ost Pie Rut Sob Tar Wal Zaw Brz
+        Chm Gaj Kub Lip Mich Pod Sad Wit Żar Kros Lech Mił""",
+               """owski ewski czyk ak ek iński ecki"""),
+    "romanian": ("""Alb Bad Bog Cios Dobr Flor Gav Ior Lup Man Nic Opr Pet Rom Sav Tud Vlad Zam
+        Bran Cost Dim Gri Mus Pal""", """escu eanu aru ache an"""),
+    "lithuanian": ("""Bal Dom Gud Jur Kaz Mar Nor Pet Rim Sak Tam Vait Zab Ged Lauk Mik Stas""",
+                   """auskas aitis enas ius ūnas"""),
+    "nigerian": ("""Ade Olu Oke Chi Nwa Ogun Akin Oye Ola Eze Oba Ibe""",
+                 """kunle yemi for wale bayo tola nna mide du sanya kanmi"""),
+    "bulgarian": ("""Ang Bon Dan Gan Kir Lyub Mlad Ned Ognyan Rad Slav Tsan Velich Zhel Bor
+        Mit Pan Val""", """ov ev inov chev"""),
+    "albanian": ("""Ber Dem Gjin Hal Ism Kur Lul Mer Nez Qer Sel Tah Zen Bek Fer Kas""",
+                 """aj i a ku ushi"""),
+}
+
+
+def _surname_tail(community: str) -> list[str]:
+    parts = _TAIL_PARTS.get(community)
+    if parts is None:
+        return []
+    stems, endings = (p.split() for p in parts)
+    return [stem + ending for stem in stems for ending in endings]
+
+
+def _draw_weights(n_head: int, n_tail: int, exponent: float, head: float) -> np.ndarray:
+    """Cumulative draw weights: a Zipf curve over the named list, a flat tail after it."""
+    weights = 1.0 / np.arange(1, n_head + 1) ** exponent
+    weights = weights / weights.sum() * (head if n_tail else 1.0)
+    tail = np.full(n_tail, (1.0 - head) / n_tail) if n_tail else np.empty(0)
+    return np.cumsum(np.r_[weights, tail])
 
 
 @cache
@@ -238,9 +301,15 @@ def name_table() -> NameTable:
     feminine_pairs: list[tuple[int, int]] = []
     for code, community in enumerate(COMMUNITIES):
         for slot, source in enumerate((MALE, FEMALE, SURNAMES)):
-            names = source[community].split()
+            named = list(dict.fromkeys(source[community].split()))
+            tail = [n for n in _surname_tail(community) if n not in named] \
+                if source is SURNAMES else []
+            names = named + tail
             ids = np.array([add(n) for n in names], dtype=np.int32)
-            lists[slot][code] = (ids, _zipf(len(ids)))
+            weights = _draw_weights(len(named), len(tail), SURNAME_EXPONENT,
+                                    SURNAME_HEAD[community]) if source is SURNAMES \
+                else _draw_weights(len(named), 0, FORENAME_EXPONENT, 1.0)
+            lists[slot][code] = (ids, weights)
             if source is SURNAMES:
                 for name in names:
                     feminine_pairs.append((index[name], add(feminine_surname(name, community))))
