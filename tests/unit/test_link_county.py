@@ -7,9 +7,13 @@ figures at 50,000 people and FEBRL4.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from commonground.contribute.keys import PartnershipKey
@@ -21,6 +25,8 @@ from commonground.link.evaluate import county_truth
 from commonground.link.standalone import PlainTokeniser
 
 KEY = PartnershipKey(b"test-key-test-key-test-key-00000")
+# What the fixture linked, by "kind label": (mentions, trained model).
+LINKED: dict[str, tuple[pa.Table, dict[str, Any]]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +45,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
                 predicted = result.clusters.rename_columns(["unique_id", "entity"])
                 truth = county_truth(folder / "truth", kind, address_columns())
                 figures[f"{kind} {label}"] = score(predicted, truth)
+                LINKED[f"{kind} {label}"] = (mentions[kind], result.model)
     yield figures
 
 
@@ -55,6 +62,27 @@ def test_tokens_link_as_well_as_plaintext(county: dict[str, dict[str, float]]) -
     for kind in ("person", "address"):
         gap = county[f"{kind} raw"]["pairwise_f1"] - county[f"{kind} tokens"]["pairwise_f1"]
         assert abs(gap) <= 0.01, kind
+
+
+def test_a_shared_household_alone_never_links_two_forenames(
+        county: dict[str, dict[str, float]]) -> None:
+    from commonground.link.model import ANOTHER_HOUSEHOLD_MEMBER
+
+    # Same surname and address, forenames unlike: another member of the household, unless a
+    # date of birth or an NHS number says otherwise. Scored again with the trained model,
+    # keeping every pair (the run keeps only those in or above the review band).
+    mentions, model = LINKED["person tokens"]
+    every_pair = dataclasses.replace(PERSON, review_band=(1e-12, PERSON.review_band[1]))
+    with get_engine("duckdb") as engine:
+        pairs = resolve(mentions, every_pair, engine, model=model).pairs
+    level = math.log2(ANOTHER_HOUSEHOLD_MEMBER["m_probability"]
+                      / ANOTHER_HOUSEHOLD_MEMBER["u_probability"])
+    household = pc.less(pc.abs(pc.subtract(pairs["mw_given"], level)), 1e-6)
+    alone = pc.and_(household, pc.and_(pc.less_equal(pairs["mw_dob"], 0),
+                                       pc.less_equal(pairs["mw_national_id"], 0)))
+    assert pc.sum(alone).as_py() > 20  # the county has households, and the level fires
+    linked = pc.and_(alone, pc.greater_equal(pairs["match_probability"], PERSON.threshold))
+    assert pc.sum(linked).as_py() == 0
 
 
 def test_a_bridge_does_not_join_two_people_whose_dates_of_birth_differ() -> None:
