@@ -301,14 +301,15 @@ def name_table() -> NameTable:
     feminine_pairs: list[tuple[int, int]] = []
     for code, community in enumerate(COMMUNITIES):
         for slot, source in enumerate((MALE, FEMALE, SURNAMES)):
-            named = list(dict.fromkeys(source[community].split()))
-            tail = [n for n in _surname_tail(community) if n not in named] \
-                if source is SURNAMES else []
+            named = source[community].split()
+            if source is SURNAMES:
+                tail = [n for n in _surname_tail(community) if n not in named]
+                weights = _draw_weights(len(named), len(tail), SURNAME_EXPONENT,
+                                        SURNAME_HEAD[community])
+            else:
+                tail, weights = [], _draw_weights(len(named), 0, FORENAME_EXPONENT, 1.0)
             names = named + tail
             ids = np.array([add(n) for n in names], dtype=np.int32)
-            weights = _draw_weights(len(named), len(tail), SURNAME_EXPONENT,
-                                    SURNAME_HEAD[community]) if source is SURNAMES \
-                else _draw_weights(len(named), 0, FORENAME_EXPONENT, 1.0)
             lists[slot][code] = (ids, weights)
             if source is SURNAMES:
                 for name in names:
