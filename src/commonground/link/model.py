@@ -39,8 +39,10 @@ def dice(col: str, dialect: str, right: str | None = None) -> str:
 
     `col` names the filter (`col_l` against `col_r`, or against `right`_r). DuckDB counts
     bits of whole BIT strings made from the hex. Spark has no such type: its mentions carry
-    each filter as 32 integers of 32 bits (`col_words`) and its bit count (`col_bits`),
+    each filter as 16 integers of 64 bits (`col_words`) and its bit count (`col_bits`),
     made once per mention (`resolve.bloom_words`); a pair then costs one zip of two arrays.
+    The lambda is interpreted, so its cost follows the words per filter: 16 words instead
+    of 32 took scoring at 200,000 mentions from 96 s to 79 s.
     (Reading the hex as 32 integers inside every comparison made plans so large that Spark
     ran out of memory compiling them.)
     """

@@ -138,7 +138,7 @@ def model_for(model: dict[str, Any], spec: ModelSpec, dialect: str) -> dict[str,
 
 
 def bloom_words(mentions: pa.Table, dialect: str) -> pa.Table:
-    """On Spark, each Bloom filter column also as 32 integers and its bit count (see
+    """On Spark, each Bloom filter column also as 16 64-bit integers and its bit count (see
     `model.dice`); other engines read the hex as it is."""
     if dialect == "duckdb":
         return mentions
@@ -148,9 +148,9 @@ def bloom_words(mentions: pa.Table, dialect: str) -> pa.Table:
         words: list[list[int] | None] = []
         bits: list[int | None] = []
         for value in encoded.dictionary.to_pylist():
-            raw = np.frombuffer(bytes.fromhex(value), dtype=">u4").astype(np.int64)
+            raw = np.frombuffer(bytes.fromhex(value), dtype=">i8").astype(np.int64)
             words.append(raw.tolist())
-            bits.append(int(sum(bin(int(w)).count("1") for w in raw)))
+            bits.append(int(np.bitwise_count(raw.view(np.uint64)).sum()))
         indices = encoded.indices
         mentions = mentions.append_column(
             f"{name}_words", pa.array(words, pa.list_(pa.int64())).take(indices))
