@@ -5,10 +5,14 @@ the commonest names are decides how often two people share a name, so the curves
 real ones rather than a steep Zipf over a short list (which made Smith one person in eight
 and gave nine people in ten a namesake in a 50,000-person county):
 - Smith, the commonest surname in England and Wales, is about one person in eighty, and
-  most people's surnames are outside the top hundred. The named surnames therefore take only
-  a share of the draws (`SURNAME_HEAD`); the rest go to a tail of generated surnames of the
-  community's shape (`_surname_tail`). Vietnamese surnames really are few (Nguyen alone is
-  about two in five), so that list has no tail.
+  half of all people have a surname outside the top thousand or so. British surnames follow
+  the real curve of bearers per million by rank (`GB_SURNAME_CURVE`): the named list takes
+  the top ranks and generated surnames of British shape fill the ranks after it
+  (`_surname_tail`), so that in a 50,000-person county the median person's surname has a
+  handful of bearers, as in life (a short flat tail once gave it thirty, and linkage had no
+  rare surnames to go on). Other communities' named lists take a share of the draws
+  (`SURNAME_HEAD`) and a flat tail of their shape the rest. Vietnamese surnames really are
+  few (Nguyen alone is about two in five), so that list has no tail.
 - The commonest forenames across all ages are a few per cent of their sex each: forename
   lists are long and drawn on a flat curve (`FORENAME_EXPONENT`).
 All names live in one spelling table so that noise works on integer indices until the
@@ -246,7 +250,7 @@ class NameTable:
 FORENAME_EXPONENT = 0.5
 SURNAME_EXPONENT = 0.6
 # Share of each community's surnames drawn from its named list; the rest from its tail.
-SURNAME_HEAD = {"british": 0.2, "polish": 0.3, "romanian": 0.4, "lithuanian": 0.3,
+SURNAME_HEAD = {"polish": 0.3, "romanian": 0.4, "lithuanian": 0.3,
                 "nigerian": 0.4, "bulgarian": 0.4, "albanian": 0.4, "vietnamese": 1.0}
 # Surname parts by community (stems, endings): their products are the generated tails.
 _TAIL_PARTS = {
@@ -272,12 +276,30 @@ _TAIL_PARTS = {
 }
 
 
+# Bearers per million of the surname at some ranks in Great Britain: Smith and the tenth and
+# twenty-second names from the 1996 electoral register, the rest from the GB surname profiler
+# (UCL, 1998 register; e.g. Allen 49th 2,082, Burton 128th 942, York 1,318th 146, Came
+# 16,554th 5). Ranks between are interpolated on log-log axes.
+GB_SURNAME_CURVE = ((1, 12_000), (3, 6_200), (10, 3_200), (22, 2_600), (49, 2_082),
+                    (93, 1_294), (128, 942), (390, 420), (746, 217), (1_318, 146),
+                    (1_942, 86), (2_534, 63), (3_680, 38), (5_799, 22), (11_886, 9),
+                    (16_554, 5))
+# Joins between a British stem and ending: enough generated surnames to reach the ranks
+# above (about 16,000 with the named ones).
+_BRITISH_MIDDLES = ("", "e", "s", "er", "en", "in", "ing", "ow", "a", "o", "am", "et")
+
+
 def _surname_tail(community: str) -> list[str]:
     parts = _TAIL_PARTS.get(community)
     if parts is None:
         return []
     stems, endings = (p.split() for p in parts)
-    return [stem + ending for stem in stems for ending in endings]
+    middles = _BRITISH_MIDDLES if community == "british" else ("",)
+    names = list(dict.fromkeys(stem + middle + ending for stem in stems for middle in middles
+                               for ending in endings))
+    # Rank is not alphabetical: a fixed shuffle spreads each stem over the curve.
+    order = np.random.default_rng(20_180_101).permutation(len(names))
+    return [names[i] for i in order]
 
 
 def _draw_weights(n_head: int, n_tail: int, exponent: float, head: float) -> np.ndarray:
@@ -286,6 +308,14 @@ def _draw_weights(n_head: int, n_tail: int, exponent: float, head: float) -> np.
     weights = weights / weights.sum() * (head if n_tail else 1.0)
     tail = np.full(n_tail, (1.0 - head) / n_tail) if n_tail else np.empty(0)
     return np.cumsum(np.r_[weights, tail])
+
+
+def _curve_weights(n: int) -> np.ndarray:
+    """Cumulative draw weights for ranks 1..n on the real British curve."""
+    ranks, per_million = np.array(GB_SURNAME_CURVE, dtype=float).T
+    weights = np.exp(np.interp(np.log(np.arange(1, n + 1)), np.log(ranks),
+                               np.log(per_million)))
+    return np.cumsum(weights / weights.sum())
 
 
 @cache
@@ -304,8 +334,9 @@ def name_table() -> NameTable:
             named = source[community].split()
             if source is SURNAMES:
                 tail = [n for n in _surname_tail(community) if n not in named]
-                weights = _draw_weights(len(named), len(tail), SURNAME_EXPONENT,
-                                        SURNAME_HEAD[community])
+                weights = (_curve_weights(len(named) + len(tail)) if community == "british"
+                           else _draw_weights(len(named), len(tail), SURNAME_EXPONENT,
+                                              SURNAME_HEAD[community]))
             else:
                 tail, weights = [], _draw_weights(len(named), 0, FORENAME_EXPONENT, 1.0)
             names = named + tail
