@@ -59,7 +59,8 @@ def county_truth(truth_dir: Path, kind: EntityKind, address_columns: dict[str, s
                  ) -> pa.Table:
     """(unique_id, true_entity) for the synthetic county's mentions.
 
-    People: subject '' and 'victim' are the record's person, 'suspect' its other person.
+    People: subject '', 'victim' and 'holder' (an HMO licence's) are the record's person,
+    'suspect' its other person.
     Addresses: the record's address is the one in its subject-less address column
     (`address_columns`: dataset ref -> that column's name).
     """
@@ -71,6 +72,7 @@ def county_truth(truth_dir: Path, kind: EntityKind, address_columns: dict[str, s
         rid = row["record_id"]
         if kind == "person":
             for subject, value in (("", row["person_id"]), ("victim", row["person_id"]),
+                                   ("holder", row["person_id"]),
                                    ("suspect", row["other_person_id"])):
                 ids.append(f"{ref}|{rid}|{subject}")
                 entities.append(value)

@@ -105,11 +105,17 @@ def hmo_licences_file(config: CountyConfig, population: Population) -> PartnerFi
     ids = np.strings.add(np.strings.add("HMO/", year), record_ids("/", len(address), 5))
     named = name_rows(rng, population, holder, config)
     where = mention_addresses(rng, population, address, config)
+    # The public register gives the licence holder's own address too (Housing Act 2004,
+    # s. 232): a landlord rarely lives in the HMO, and it is how the holder is traced.
+    home = mention_addresses(rng, population, stale_addresses(rng, population, holder, config),
+                             config)
     table = pa.table({
         "Licence No": column(ids),
         "Property Address": column(where.line),
         "Postcode": column(where.postcode, where.missing_postcode),
         "Licence Holder": column(full_names(rng, named, config.case_variation_rate)),
+        "Holder Address": column(home.line),
+        "Holder Postcode": column(home.postcode, home.missing_postcode),
         "Max Occupants": pa.array(max_occupants),
         "Issue Date": column(uk_dates(issued)),
         "Expiry Date": column(uk_dates(issued + 5 * 365)),
