@@ -18,6 +18,7 @@ from .records import PartnerFile, event_days, name_rows, record_ids, sample_rows
 
 AGENCY = "police"
 POLICE_STRIP_RATE = 0.85  # police systems mostly hold names in plain ASCII
+SUSPECT_UNTRACED = 0.35  # named suspects with no known address on the crime record
 PERSONAL_TYPES = {"Burglary", "Criminal damage and arson", "Other theft", "Robbery",
                   "Theft from the person", "Vehicle crime", "Violence and sexual offences",
                   "Bicycle theft"}
@@ -107,6 +108,12 @@ def crimes_file(config: CountyConfig, population: Population, events: CrimeEvent
         "SUSPECT_FORENAME": column(s.forename, s.no_forename),
         "SUSPECT_DOB": column(iso_dates(s.dob), s.no_dob),
     })
+    # A named suspect's home address where the police have traced them (their nominal
+    # record); drawn after the rest, so that the other columns stay as they were.
+    lair = mention_addresses(rng, population, stale_addresses(
+        rng, population, np.maximum(suspect, 0), config), config, abbreviate_rate=0.3)
+    untraced = (suspect < 0) | chance(rng, len(event), SUSPECT_UNTRACED)
+    table = table.append_column("SUSPECT_ADDRESS", column(lair.line, untraced))
     truth = truth_table(AGENCY, "crimes", ids, population, person=victim, address=place,
                         other=suspect)
     return PartnerFile(AGENCY, "crimes", "partners/police/crimes.csv", table, truth), urn
