@@ -43,6 +43,18 @@ def test_nicknames_share_a_canonical_token() -> None:
     assert got["canonical"] == ["robert", "robert", "wojciech", "wojciech"]
 
 
+def test_swapped_letters_share_the_letters_token() -> None:
+    got = plain("full_name", "Isla Dunowell", "Isal Dunowlel", "Sila Dunowell", "Ian Dunowell")
+    assert len(set(got["given_letters"][:3])) == 1 != len(set(got["given_letters"]))
+    assert len(set(got["family_letters"])) == 1
+    # One token domain for every name kind: a given-name column meets a full name's part.
+    assert plain("given_name", "Isal")["letters"] == got["given_letters"][:1]
+    tokeniser = Tokeniser(KEY)
+    one = pa.array(["ails"])
+    assert (tokeniser.tokens("given_name.letters", one).to_pylist()
+            == tokeniser.tokens("full_name.given_letters", one).to_pylist())
+
+
 def test_swapped_day_and_month_share_the_unordered_token() -> None:
     got = plain("dob", date(1990, 11, 3), date(1990, 3, 11), date(1990, 3, 12))
     assert got["unordered"][0] == got["unordered"][1] != got["unordered"][2]

@@ -89,10 +89,10 @@ CANONICAL: dict[str, str] = {nick: full for full, nicks in NICKNAMES.items() for
 
 # Output column suffixes, in the order they are added.
 DERIVED: dict[str, tuple[str, ...]] = {
-    "given_name": ("token", "canonical", "phonetic"),
-    "family_name": ("token", "phonetic"),
+    "given_name": ("token", "canonical", "phonetic", "letters"),
+    "family_name": ("token", "phonetic", "letters"),
     "full_name": ("token", "sorted", "given", "family", "given_canonical", "given_phonetic",
-                  "family_phonetic"),
+                  "family_phonetic", "given_letters", "family_letters"),
     "dob": ("token", "unordered", "year"),
     "postcode": ("token", "sector", "district"),
     "address": ("token", "street"),
@@ -138,6 +138,8 @@ SHARED_DOMAINS: dict[str, str] = {
     "given_name.phonetic": "name.phonetic", "family_name.phonetic": "name.phonetic",
     "full_name.given_phonetic": "name.phonetic", "full_name.family_phonetic": "name.phonetic",
     "given_name.canonical": "name.canonical", "full_name.given_canonical": "name.canonical",
+    "given_name.letters": "name.letters", "family_name.letters": "name.letters",
+    "full_name.given_letters": "name.letters", "full_name.family_letters": "name.letters",
 }
 
 
@@ -214,6 +216,12 @@ def _last_word(values: pa.Array) -> pa.Array:
     return _map_distinct(values, lambda v: v.rsplit(" ", 1)[-1])
 
 
+def _letters(values: pa.Array) -> pa.Array:
+    """A name's letters in alphabetical order: equal for two letters swapped ("isla",
+    "isal", "sila"), which no phonetic code or bigram filter sees in a short name."""
+    return _map_distinct(values, lambda v: "".join(sorted(v.replace(" ", ""))) or None)
+
+
 def _canonical(values: pa.Array) -> pa.Array:
     return _map_distinct(values, lambda v: CANONICAL.get(v, v))
 
@@ -227,17 +235,19 @@ def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
     if kind == "given_name":
         folded = normalise.fold(values)
         first = _first_word(folded)
-        return {"token": folded, "canonical": _canonical(first), "phonetic": _phonetics(first)}
+        return {"token": folded, "canonical": _canonical(first), "phonetic": _phonetics(first),
+                "letters": _letters(first)}
     if kind == "family_name":
         folded = normalise.fold(values)
-        return {"token": folded, "phonetic": _phonetics(folded)}
+        return {"token": folded, "phonetic": _phonetics(folded), "letters": _letters(folded)}
     if kind == "full_name":
         folded = normalise.full_name(values)
         given, family = _first_word(folded), _last_word(folded)
         ordered = _map_distinct(folded, lambda v: " ".join(sorted(v.split(" "))))
         return {"token": folded, "sorted": ordered, "given": given, "family": family,
                 "given_canonical": _canonical(given), "given_phonetic": _phonetics(given),
-                "family_phonetic": _phonetics(family)}
+                "family_phonetic": _phonetics(family), "given_letters": _letters(given),
+                "family_letters": _letters(family)}
     if kind == "dob":
         dates = values.cast(pa.date32()) if not pa.types.is_date(values.type) else values
         day, month, year = pc.day(dates), pc.month(dates), pc.year(dates)
