@@ -43,3 +43,29 @@ def test_recall_on_linkable_counts_only_the_pairs_a_model_could_link() -> None:
     # Linkable: a (linked), b (split), f1-f2 (linked), f2-f3 and f1-f3 (split); c and e do not
     # count.
     assert figures["recall_on_linkable"] == 0.4
+
+
+def test_a_learner_told_the_truth_links_what_the_comparisons_can_tell() -> None:
+    import numpy as np
+
+    from commonground.link.evaluate import supervised_limit
+
+    # 200 two-mention people and, between people, as many false candidate pairs. One
+    # comparison tells them apart, but not in the direction its weight says (a weight the
+    # model got wrong): the learner reads it right, so it links every person and nothing else.
+    rng = np.random.default_rng(0)
+    ids = [f"p{i}-{k}" for i in range(200) for k in (0, 1)]
+    true_l, true_r = ids[0::2], ids[1::2]
+    false_l = [f"p{i}-0" for i in range(200)]
+    false_r = [f"p{(i + 1) % 200}-1" for i in range(200)]
+    pairs = pa.table({
+        "unique_id_l": true_l + false_l, "unique_id_r": true_r + false_r,
+        "mw_name": np.r_[rng.normal(-3, 0.5, 200), rng.normal(3, 0.5, 200)],
+        "tf_name_l": np.full(400, 0.01),
+        "match_weight": np.r_[np.full(200, -3.0), np.full(200, 3.0)],
+        "match_probability": np.r_[np.full(200, 0.1), np.full(200, 0.9)]})
+    mentions = pa.table({"unique_id": ids})
+    truth = pa.table({"unique_id": ids, "true_entity": [i.split("-")[0] for i in ids]})
+    best = supervised_limit(mentions, pairs, truth)
+    assert best["pairwise_f1"] == 1.0
+    assert best["true_pairs"] == 200

@@ -43,6 +43,21 @@ def test_nicknames_share_a_canonical_token() -> None:
     assert got["canonical"] == ["robert", "robert", "wojciech", "wojciech"]
 
 
+def test_a_nickname_meets_every_name_it_may_stand_for() -> None:
+    got = plain("full_name", "Kate Smith", "Katherine Smith", "Kathy Smith", "Sam Smith",
+                "Samantha Smith", "Samuel Smith", "Susan Smith")
+    forms = [set(f.split(" ")) for f in got["given_forms"]]
+    kate, katherine, kathy, sam, samantha, samuel, susan = forms
+    assert kate & katherine and kate & kathy
+    assert sam & samantha and sam & samuel and not samantha & samuel
+    assert not susan & (kate | sam)
+    # Tokenised element by element, in one domain for given names and full names' parts.
+    tokeniser = Tokeniser(KEY)
+    sets = tokeniser.token_sets("full_name.given_forms", pa.array(got["given_forms"][:2]))
+    one = tokeniser.tokens("given_name.forms", pa.array(["katherine"])).to_pylist()[0]
+    assert one in sets[0].as_py().split(" ") and sets[1].as_py() == one
+
+
 def test_swapped_letters_share_the_letters_token() -> None:
     got = plain("full_name", "Isla Dunowell", "Isal Dunowlel", "Sila Dunowell", "Ian Dunowell")
     assert len(set(got["given_letters"][:3])) == 1 != len(set(got["given_letters"]))

@@ -3,7 +3,8 @@
 Each identifier is normalised (`normalise.py`) and replaced by HMAC-SHA256 tokens under the
 partnership key, with a kind prefix so a surname and a street never share a token. Beside the
 exact token sit derived tokens that keep fuzzy linkage possible without the raw value: a
-phonetic code of each name, the canonical form of a nickname (Bob -> Robert), the name's parts
+phonetic code of each name, the canonical form of a nickname (Bob -> Robert), the names a
+nickname may stand for (Kate -> Katherine, Kathryn, ...), the name's letters and its parts
 in any order, a date of birth with day and month unordered (catches swapped dates), its year,
 and the postcode's sector and district. Optional keyed Bloom filters of names and addresses
 (bigrams, as in Schnell et al.'s cryptographic long-term keys) allow a Dice similarity.
@@ -16,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 import jellyfish
 import pyarrow as pa
@@ -89,10 +92,10 @@ CANONICAL: dict[str, str] = {nick: full for full, nicks in NICKNAMES.items() for
 
 # Output column suffixes, in the order they are added.
 DERIVED: dict[str, tuple[str, ...]] = {
-    "given_name": ("token", "canonical", "phonetic", "letters"),
+    "given_name": ("token", "canonical", "phonetic", "letters", "forms"),
     "family_name": ("token", "phonetic", "letters"),
     "full_name": ("token", "sorted", "given", "family", "given_canonical", "given_phonetic",
-                  "family_phonetic", "given_letters", "family_letters"),
+                  "family_phonetic", "given_letters", "family_letters", "given_forms"),
     "dob": ("token", "unordered", "year"),
     "postcode": ("token", "sector", "district"),
     "address": ("token", "street"),
@@ -140,7 +143,10 @@ SHARED_DOMAINS: dict[str, str] = {
     "given_name.canonical": "name.canonical", "full_name.given_canonical": "name.canonical",
     "given_name.letters": "name.letters", "family_name.letters": "name.letters",
     "full_name.given_letters": "name.letters", "full_name.family_letters": "name.letters",
+    "given_name.forms": "name.forms", "full_name.given_forms": "name.forms",
 }
+# Derived values that are sets: each element is tokenised, the tokens kept space-separated.
+SETS = frozenset({"forms", "given_forms"})
 
 
 def domain(kind: str) -> str:
@@ -164,6 +170,22 @@ class Tokeniser:
             h = base.copy()
             h.update(prefix + value.encode())
             return h.hexdigest()
+
+        return _per_distinct(values, one)
+
+    def token_sets(self, kind: str, values: pa.Array) -> pa.Array:
+        """Space-separated plaintext sets, each element tokenised (`tokens`); sorted, so
+        that one set gives one string."""
+        prefix = domain(kind).encode() + b":"
+        base = self._base
+
+        def one(value: str) -> str:
+            hashed = []
+            for part in value.split(" "):
+                h = base.copy()
+                h.update(prefix + part.encode())
+                hashed.append(h.hexdigest())
+            return " ".join(sorted(hashed))
 
         return _per_distinct(values, one)
 
@@ -226,6 +248,30 @@ def _canonical(values: pa.Array) -> pa.Array:
     return _map_distinct(values, lambda v: CANONICAL.get(v, v))
 
 
+@cache
+def _nicknamer() -> Any:
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+def _forms(values: pa.Array) -> pa.Array:
+    """The names a given name may stand for, itself included, space-separated.
+
+    From the `nicknames` package (a hand-curated list of English names and nicknames), and
+    this module's own table for other communities' diminutives. A nickname may stand for
+    several names (Sam: Samuel, Samantha), so no single canonical form serves: two mentions
+    are alike when their sets meet (Kate and Katherine; Kate and Kathy).
+    """
+    namer = _nicknamer()
+
+    def one(name: str) -> str:
+        forms = {name, CANONICAL.get(name, name), *namer.canonicals_of(name)}
+        return " ".join(sorted(f for f in forms if f and " " not in f))
+
+    return _map_distinct(values, one)
+
+
 def _phonetics(values: pa.Array) -> pa.Array:
     return _map_distinct(values, lambda v: _phonetic(v.replace(" ", "")))
 
@@ -236,7 +282,7 @@ def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
         folded = normalise.fold(values)
         first = _first_word(folded)
         return {"token": folded, "canonical": _canonical(first), "phonetic": _phonetics(first),
-                "letters": _letters(first)}
+                "letters": _letters(first), "forms": _forms(first)}
     if kind == "family_name":
         folded = normalise.fold(values)
         return {"token": folded, "phonetic": _phonetics(folded), "letters": _letters(folded)}
@@ -247,7 +293,7 @@ def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
         return {"token": folded, "sorted": ordered, "given": given, "family": family,
                 "given_canonical": _canonical(given), "given_phonetic": _phonetics(given),
                 "family_phonetic": _phonetics(family), "given_letters": _letters(given),
-                "family_letters": _letters(family)}
+                "family_letters": _letters(family), "given_forms": _forms(given)}
     if kind == "dob":
         dates = values.cast(pa.date32()) if not pa.types.is_date(values.type) else values
         day, month, year = pc.day(dates), pc.month(dates), pc.year(dates)
@@ -291,7 +337,8 @@ def token_lookup(column: Column, distinct: pa.Array, tokeniser: Tokeniser,
     kind = column.identifier or "other_id"
     out: dict[str, pa.Array] = {}
     for suffix, plain in derived_values(kind, distinct).items():
-        out[f"{column.name}__{suffix}"] = tokeniser.tokens(f"{kind}.{suffix}", plain)
+        tokenise = tokeniser.token_sets if suffix in SETS else tokeniser.tokens
+        out[f"{column.name}__{suffix}"] = tokenise(f"{kind}.{suffix}", plain)
     if bloom and kind in BLOOMS:
         plain = normalise.full_name(distinct) if kind == "full_name" else normalise.fold(
             distinct)

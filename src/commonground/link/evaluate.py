@@ -160,3 +160,56 @@ def evidence_ceiling(mentions: pa.Table, truth: pa.Table, names: tuple[str, str]
         figures["recall_on_linkable"] = round((linked.as_py() or 0) / n_linkable, 5) \
             if n_linkable else 1.0
     return figures
+
+
+def supervised_limit(mentions: pa.Table, pairs: pa.Table, truth: pa.Table,
+                     conflicts: tuple[str, ...] = (), seed: int = 0) -> dict[str, Any]:
+    """What a learner *told the truth* reaches on the same candidate pairs and comparisons.
+
+    `pairs` are a run's scored pairs, every candidate kept (a review band reaching down to
+    ~0): their per-comparison weights and term frequencies (`mw_*`, `tf_*`) and the total
+    weight are the features, the truth says which pairs are one entity. A gradient-boosted
+    classifier (scikit-learn) is trained on half the entities and scores the other half, both
+    ways round; its probabilities are clustered as the model's are, at the threshold that
+    suits it best. Not a model to deploy (it needs the truth, and its threshold is picked on
+    it): a measure of how much the comparisons themselves can tell, which Splink's
+    independence assumption may leave unused. What it cannot link, no re-weighting of these
+    comparisons will.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from commonground.link.cluster import constrained_clusters
+
+    entity = truth.select([ID, "true_entity"])
+    labelled = pairs.join(entity.rename_columns([f"{ID}_l", "entity_l"]), f"{ID}_l")
+    labelled = labelled.join(entity.rename_columns([f"{ID}_r", "entity_r"]), f"{ID}_r")
+    labelled = labelled.filter(pc.and_(pc.is_valid(labelled["entity_l"]),
+                                       pc.is_valid(labelled["entity_r"])))
+    features = [c for c in labelled.column_names
+                if c.startswith(("mw_", "tf_")) or c == "match_weight"]
+    x = np.column_stack([labelled[c].to_numpy(zero_copy_only=False).astype(float)
+                         for c in features])
+    x = np.nan_to_num(x, nan=-1.0)
+    left = labelled["entity_l"].to_numpy()
+    right = labelled["entity_r"].to_numpy()
+    same = left == right
+    # Halves by entity (numbered, whatever the truth's ids are): one person's pairs stay in
+    # one half.
+    _, number = np.unique(np.concatenate([left, right]), return_inverse=True)
+    fold = np.minimum(number[:len(left)], number[len(left):]) % 2
+    probability = np.zeros(len(same))
+    for half in (0, 1):
+        learner = HistGradientBoostingClassifier(max_iter=300, random_state=seed)
+        learner.fit(x[fold != half], same[fold != half])
+        probability[fold == half] = learner.predict_proba(x[fold == half])[:, 1]
+    odds = np.clip(probability, 1e-9, 1 - 1e-9)
+    scored = pa.table({"unique_id_l": labelled[f"{ID}_l"], "unique_id_r": labelled[f"{ID}_r"],
+                       "match_weight": np.log2(odds / (1 - odds)),
+                       "match_probability": probability})
+    best: dict[str, Any] = {}
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        clusters = constrained_clusters(mentions, scored, threshold, conflicts)
+        figures = score(clusters.rename_columns([ID, "entity"]), truth)
+        if figures["pairwise_f1"] > best.get("pairwise_f1", -1.0):
+            best = {**figures, "threshold": threshold}
+    return best

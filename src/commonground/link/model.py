@@ -98,6 +98,14 @@ def _rare(level: dict[str, Any], u: float = BOTH_NAMES_U) -> dict[str, Any]:
     return {**level, "u_probability": u, "fix_u_probability": True}
 
 
+def _sets_meet(col: str, dialect: str) -> str:
+    """Two space-separated token sets share an element (`pseudonymise.SETS`)."""
+    split = "string_split" if dialect == "duckdb" else "split"
+    meet = "list_has_any" if dialect == "duckdb" else "arrays_overlap"
+    return (f"{col}_l IS NOT NULL AND {col}_r IS NOT NULL AND "
+            f"{meet}({split}({col}_l, ' '), {split}({col}_r, ' '))")
+
+
 def _similar(col: str, dialect: str, at_least: float) -> dict[str, Any]:
     return _level(_dice_at_least(col, dialect, at_least),
                   f"similar spelling (Bloom Dice >= {at_least})")
@@ -148,6 +156,7 @@ def person_comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
             # ... and with a typo (given and family Bloom filters share a domain too).
             _rare(_level(f"{_cross_dice(dialect)}", "reversed, similar spelling")),
             _level(_eq("given_canonical"), "same canonical name (nickname)"),
+            _level(_sets_meet("given_forms", dialect), "may stand for the same name (nickname)"),
             _level(_eq("given_phonetic"), "same sound (NYSIIS)"),
             # Two letters swapped ("isla", "isal"): in a short name they break most bigrams,
             # and below every other level it fell to "another household member".

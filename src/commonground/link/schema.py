@@ -19,7 +19,8 @@ SOURCE = "source_dataset"
 # Key columns carried beside the comparison columns of every mention.
 KEYS = (ID, SOURCE, "record_id", "subject")
 
-PERSON_COLUMNS = ("given", "given_canonical", "given_phonetic", "given_letters", "family",
+PERSON_COLUMNS = ("given", "given_canonical", "given_phonetic", "given_letters", "given_forms",
+                  "family",
                   "family_phonetic", "family_letters",
                   "dob", "dob_unordered", "dob_year", "postcode", "sector", "district",
                   "address", "street", "national_id", "given_bloom", "family_bloom",
@@ -34,12 +35,13 @@ COLUMNS: dict[EntityKind, tuple[str, ...]] = {"person": PERSON_COLUMNS,
 FROM_KIND: dict[str, dict[str, str]] = {
     "given_name": {"token": "given", "canonical": "given_canonical",
                    "phonetic": "given_phonetic", "letters": "given_letters",
-                   "bloom": "given_bloom"},
+                   "forms": "given_forms", "bloom": "given_bloom"},
     "family_name": {"token": "family", "phonetic": "family_phonetic",
                     "letters": "family_letters", "bloom": "family_bloom"},
     "full_name": {"given": "given", "family": "family", "given_canonical": "given_canonical",
                   "given_phonetic": "given_phonetic", "family_phonetic": "family_phonetic",
                   "given_letters": "given_letters", "family_letters": "family_letters",
+                  "given_forms": "given_forms",
                   "given_bloom": "given_bloom", "family_bloom": "family_bloom"},
     "dob": {"token": "dob", "unordered": "dob_unordered", "year": "dob_year"},
     "postcode": {"token": "postcode", "sector": "sector", "district": "district"},

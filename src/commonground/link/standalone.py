@@ -54,6 +54,9 @@ class PlainTokeniser:
     def tokens(self, kind: str, values: pa.Array) -> pa.Array:
         return values
 
+    def token_sets(self, kind: str, values: pa.Array) -> pa.Array:
+        return values
+
     def bloom(self, kind: str, values: pa.Array) -> pa.Array:
         return self._BLOOM.bloom(kind, values)
 
