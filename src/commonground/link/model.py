@@ -98,18 +98,12 @@ def _rare(level: dict[str, Any], u: float = BOTH_NAMES_U) -> dict[str, Any]:
     return {**level, "u_probability": u, "fix_u_probability": True}
 
 
-# Mention columns holding a space-separated set of tokens (`pseudonymise.SETS`).
-SET_COLUMNS = ("given_forms",)
-
-
 def _sets_meet(col: str, dialect: str) -> str:
-    """Two token sets share an element. Spark reads the arrays `resolve.token_sets` made once
-    per mention; DuckDB splits the strings as it compares."""
-    if dialect == "duckdb":
-        meet = f"list_has_any(string_split({col}_l, ' '), string_split({col}_r, ' '))"
-    else:
-        meet = f"arrays_overlap({col}_set_l, {col}_set_r)"
-    return f"{col}_l IS NOT NULL AND {col}_r IS NOT NULL AND {meet}"
+    """Two space-separated token sets share an element (`pseudonymise.SETS`)."""
+    split = "string_split" if dialect == "duckdb" else "split"
+    meet = "list_has_any" if dialect == "duckdb" else "arrays_overlap"
+    return (f"{col}_l IS NOT NULL AND {col}_r IS NOT NULL AND "
+            f"{meet}({split}({col}_l, ' '), {split}({col}_r, ' '))")
 
 
 def _similar(col: str, dialect: str, at_least: float) -> dict[str, Any]:

@@ -158,25 +158,9 @@ def bloom_words(mentions: pa.Table, dialect: str) -> pa.Table:
     return mentions
 
 
-def token_sets(mentions: pa.Table, dialect: str) -> pa.Table:
-    """On Spark, each token-set column (`model.SET_COLUMNS`) also as an array, split once per
-    mention: splitting both strings inside every comparison took Spark's scoring of a
-    million mentions from 650 s to about 1,000 s. DuckDB splits as it compares."""
-    from commonground.link.model import SET_COLUMNS
-
-    if dialect == "duckdb":
-        return mentions
-    for name in SET_COLUMNS:
-        if name in mentions.column_names and f"{name}_set" not in mentions.column_names:
-            mentions = mentions.append_column(
-                f"{name}_set", pc.split_pattern(mentions[name].cast(pa.string()), " "))
-    return mentions
-
-
 def prepared(mentions: pa.Table, spec: ModelSpec, dialect: str) -> pa.Table:
-    """The mentions as Splink reads them: capped keys and, on Spark, Bloom words and token
-    sets as arrays added."""
-    return token_sets(bloom_words(capped_keys(mentions, spec), dialect), dialect)
+    """The mentions as Splink reads them: capped keys and, on Spark, Bloom words added."""
+    return bloom_words(capped_keys(mentions, spec), dialect)
 
 
 def _sample(mentions: pa.Table, size: int, seed: int) -> pa.Table:
