@@ -176,6 +176,30 @@ def test_raw_identifiers_are_refused_by_the_hub(partnership: dict, tmp_path: Pat
     assert "arrive in clear text" in message
 
 
+def test_a_name_smuggled_into_a_token_set_is_refused(partnership: dict, tmp_path: Path) -> None:
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # A token set (the names a nickname may stand for) is tokens, space-separated: a clear
+    # name among them is caught like one in a plain token column.
+    base, hub = partnership["base"], partnership["hub"]
+    forged = tmp_path / "forged"
+    shutil.copytree(base / "outbox" / "package", forged)
+    table = pq.read_table(forged / "data")
+    column = "Full Name__given_forms"
+    smuggled = pc.binary_join_element_wise(table.column(column).cast(pa.string()), "stefan",
+                                           " ")
+    table = table.set_column(table.schema.get_field_index(column), column, smuggled)
+    shutil.rmtree(forged / "data")
+    (forged / "data").mkdir()
+    pq.write_table(table, forged / "data" / "part-00000.parquet")
+    message = cg_fails(hub, "contribute", str(forged), "--dataset", "council/complaints",
+                       user="council-steward")
+    assert f"column(s) {column} hold values that are not tokens" in message
+
+
 def test_catalogue_shows_metadata_never_data(partnership: dict) -> None:
     catalogue = cg(partnership["hub"], "catalogue", user="police-steward")["datasets"]
     by_name = {d["dataset"]: d for d in catalogue}

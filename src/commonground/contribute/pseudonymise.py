@@ -29,6 +29,7 @@ from commonground.contribute.contract import Column, Contract
 from commonground.contribute.keys import PartnershipKey
 
 TOKEN_PATTERN = "^[0-9a-f]{64}$"
+TOKEN_SET_PATTERN = "^[0-9a-f]{64}( [0-9a-f]{64})*$"  # a set: tokens, space-separated
 BLOOM_BITS = 1024
 BLOOM_HASHES = 20
 

@@ -26,7 +26,7 @@ from commonground.contribute.package import (
     contract_hash,
     data_files,
 )
-from commonground.contribute.pseudonymise import TOKEN_PATTERN
+from commonground.contribute.pseudonymise import SETS, TOKEN_PATTERN, TOKEN_SET_PATTERN
 from commonground.contribute.readers import ROW
 from commonground.contribute.validate import ident, literal
 from commonground.contribute.versions import write_version
@@ -125,9 +125,12 @@ def _check_tokens(engine: Engine, data: Path, columns: list[str]) -> list[str]:
     """Token columns holding anything but tokens (a raw value would show up here)."""
     if not columns:
         return []
+    def pattern(column: str) -> str:
+        return TOKEN_SET_PATTERN if column.rsplit("__", 1)[-1] in SETS else TOKEN_PATTERN
+
     counts = ", ".join(
         f"count(*) FILTER (WHERE {ident(c)} IS NOT NULL AND NOT regexp_matches({ident(c)}, "
-        f"{literal(TOKEN_PATTERN)})) AS {ident(c)}" for c in columns)
+        f"{literal(pattern(c))})) AS {ident(c)}" for c in columns)
     result = engine.query(f"SELECT {counts} FROM package", {"package": ParquetSource.of(data)})
     row = result.to_pylist()[0]
     return [c for c in columns if row[c]]
