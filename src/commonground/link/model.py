@@ -2,9 +2,11 @@
 
 Comparisons are plain SQL on the standard mention columns, so they run unchanged on DuckDB
 and Spark and on tokens or plaintext alike: every fuzzy level is an equality of a *derived*
-token (phonetic code, canonical nickname, unordered date, postcode sector) computed before
-hashing, because two hashes carry no distance. Exact levels take term-frequency adjustments:
-agreeing on a rare surname token is stronger evidence than agreeing on a common one.
+token (phonetic code, canonical nickname, letters in order, unordered date, postcode sector)
+computed before hashing, or an overlap of two sets of such tokens (the names a nickname may
+stand for), or a Bloom-filter Dice, because two hashes carry no distance. Exact levels take
+term-frequency adjustments: agreeing on a rare surname token is stronger evidence than
+agreeing on a common one.
 """
 
 from __future__ import annotations
