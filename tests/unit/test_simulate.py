@@ -338,8 +338,8 @@ def test_names_are_as_spread_out_as_real_ones(busy: Path) -> None:
     surname = people["surname"].value_counts(normalize=True)
     assert surname.index[0] == "Smith" and 0.007 < surname.iloc[0] < 0.02
     assert surname.head(100).sum() < 0.4
-    # Half of Britain has a surname borne by fewer than about 150 in a million (York, ranked
-    # 1,318th, has 146): 7 among 50,000. A short flat tail once made it 29.
+    # On the real GB curve half of Britain has a surname ranked below about 600th, borne by
+    # fewer than about 300 in a million: some 15 among 50,000. A short flat tail made it 29.
     british = people[people["community"] == "british"]
     bearers = british["surname"].map(people["surname"].value_counts())
     assert bearers.median() < 20

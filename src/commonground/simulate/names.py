@@ -5,12 +5,12 @@ the commonest names are decides how often two people share a name, so the curves
 real ones rather than a steep Zipf over a short list (which made Smith one person in eight
 and gave nine people in ten a namesake in a 50,000-person county):
 - Smith, the commonest surname in England and Wales, is about one person in eighty, and
-  half of all people have a surname outside the top thousand or so. British surnames follow
+  half of all people have a surname outside the top six hundred or so. British surnames follow
   the real curve of bearers per million by rank (`GB_SURNAME_CURVE`): the named list takes
   the top ranks and generated surnames of British shape fill the ranks after it
-  (`_surname_tail`), so that in a 50,000-person county the median person's surname has a
-  handful of bearers, as in life (a short flat tail once gave it thirty, and linkage had no
-  rare surnames to go on). Other communities' named lists take a share of the draws
+  (`_surname_tail`), so that in a 50,000-person county the median person's surname has
+  some fifteen bearers, as in life (a short flat tail once gave it thirty, and linkage had
+  few rare surnames to go on). Other communities' named lists take a share of the draws
   (`SURNAME_HEAD`) and a flat tail of their shape the rest. Vietnamese surnames really are
   few (Nguyen alone is about two in five), so that list has no tail.
 - The commonest forenames across all ages are a few per cent of their sex each: forename
