@@ -77,13 +77,12 @@ def county(people: int, engine: Engine, seed: int
                 result = resolve(mentions[kind], every_pair, engine, seed=seed)
                 seconds = time.perf_counter() - clock
                 predicted = result.clusters.rename_columns(["unique_id", "entity"])
-                figures = score(predicted, county_truth(Path(tmp) / "truth", kind,
-                                                        address_columns()))
+                truth = county_truth(Path(tmp) / "truth", kind, address_columns())
+                figures = score(predicted, truth)
                 results[(kind, label)] = (
                     f"F1 {figures['pairwise_f1']:.4f} (P {figures['pairwise_precision']:.3f} "
                     f"R {figures['pairwise_recall']:.3f}) {seconds:.0f} s")
                 if kind == PERSON.kind and label == "tokens":
-                    truth = county_truth(Path(tmp) / "truth", kind, address_columns())
                     notes.append(ceiling_note(mentions[kind], Path(tmp) / "truth", predicted))
                     notes.append(supervised_note(mentions[kind], result.pairs, truth, figures))
         for kind in ("person", "address"):

@@ -162,8 +162,8 @@ class Tokeniser:
         self._base = hmac.new(key.secret, digestmod=hashlib.sha256)
         self._bloom_base = hmac.new(key.secret + b"bloom", digestmod=hashlib.sha256)
 
-    def tokens(self, kind: str, values: pa.Array) -> pa.Array:
-        """HMAC-SHA256 of 'domain:value' for each value (null stays null), once per distinct."""
+    def _hasher(self, kind: str) -> Callable[[str], str]:
+        """HMAC-SHA256 of 'domain:value', as hex."""
         prefix = domain(kind).encode() + b":"
         base = self._base
 
@@ -172,23 +172,17 @@ class Tokeniser:
             h.update(prefix + value.encode())
             return h.hexdigest()
 
-        return _per_distinct(values, one)
+        return one
+
+    def tokens(self, kind: str, values: pa.Array) -> pa.Array:
+        """The keyed token of each value (null stays null), once per distinct value."""
+        return _per_distinct(values, self._hasher(kind))
 
     def token_sets(self, kind: str, values: pa.Array) -> pa.Array:
-        """Space-separated plaintext sets, each element tokenised (`tokens`); sorted, so
-        that one set gives one string."""
-        prefix = domain(kind).encode() + b":"
-        base = self._base
-
-        def one(value: str) -> str:
-            hashed = []
-            for part in value.split(" "):
-                h = base.copy()
-                h.update(prefix + part.encode())
-                hashed.append(h.hexdigest())
-            return " ".join(sorted(hashed))
-
-        return _per_distinct(values, one)
+        """Space-separated plaintext sets, each element tokenised as `tokens` does; sorted,
+        so that one set gives one string."""
+        one = self._hasher(kind)
+        return _per_distinct(values, lambda v: " ".join(sorted(map(one, v.split(" ")))))
 
     def bloom(self, kind: str, values: pa.Array) -> pa.Array:
         """A keyed Bloom filter of each value's bigrams, as hex (BLOOM_BITS bits)."""

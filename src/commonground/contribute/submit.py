@@ -125,6 +125,7 @@ def _check_tokens(engine: Engine, data: Path, columns: list[str]) -> list[str]:
     """Token columns holding anything but tokens (a raw value would show up here)."""
     if not columns:
         return []
+
     def pattern(column: str) -> str:
         return TOKEN_SET_PATTERN if column.rsplit("__", 1)[-1] in SETS else TOKEN_PATTERN
 

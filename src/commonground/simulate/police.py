@@ -110,10 +110,10 @@ def crimes_file(config: CountyConfig, population: Population, events: CrimeEvent
     })
     # A named suspect's home address where the police have traced them (their nominal
     # record); drawn after the rest, so that the other columns stay as they were.
-    lair = mention_addresses(rng, population, stale_addresses(
+    suspect_home = mention_addresses(rng, population, stale_addresses(
         rng, population, np.maximum(suspect, 0), config), config, abbreviate_rate=0.3)
     untraced = (suspect < 0) | chance(rng, len(event), SUSPECT_UNTRACED)
-    table = table.append_column("SUSPECT_ADDRESS", column(lair.line, untraced))
+    table = table.append_column("SUSPECT_ADDRESS", column(suspect_home.line, untraced))
     truth = truth_table(AGENCY, "crimes", ids, population, person=victim, address=place,
                         other=suspect)
     return PartnerFile(AGENCY, "crimes", "partners/police/crimes.csv", table, truth), urn
