@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from commonground.governance import GovernanceError, Resource, entries, record, verify
-from commonground.governance.audit import GENESIS, entry_hash
+from commonground.governance import GovernanceError, Resource, record
+from commonground.governance.audit import GENESIS, entries, entry_hash, verify
 from commonground.store import Hub, init_hub
 
 N = 8

@@ -271,7 +271,8 @@ def test_refusals_name_no_record_level_data(tmp_path: Path) -> None:
 
 def test_a_refusal_inside_a_transaction_that_already_audited_does_not_deadlock(
         tmp_path: Path, database_url: str) -> None:
-    from commonground.governance import record, verify
+    from commonground.governance import record
+    from commonground.governance.audit import verify
 
     hub = init_hub(tmp_path / "hub", database_url)
     add_organisation(hub, "police", "Police", "police")

@@ -25,7 +25,6 @@ from commonground.governance import (
     authenticate,
     deactivate_person,
     draft_agreement,
-    entries,
     get_agreement,
     issue_token,
     list_agreements,
@@ -35,8 +34,8 @@ from commonground.governance import (
     revoke_agreement,
     revoke_tokens,
     sign_agreement,
-    verify,
 )
+from commonground.governance.audit import entries, verify
 from commonground.store import Hub, current_revision, head_revision, init_hub
 
 TODAY = date(2025, 6, 1)

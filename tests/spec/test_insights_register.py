@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from commonground.demo_insights import candidate_places, place_id, simulate_outcomes
-from commonground.governance import Actor, add_organisation, add_person, entries
+from commonground.governance import Actor, add_organisation, add_person
+from commonground.governance.audit import entries
 from commonground.insights.evaluation import (
     PlanChanged,
     TrialError,

@@ -2,6 +2,7 @@
 
 Every public operation elsewhere receives an `Actor` and calls `require(...)` before it
 touches data; `require` writes the decision to the hash-chained audit log either way.
+`OPERATIONS` is the registry of every operation of every room, with its policy action.
 """
 
 from commonground.governance.actors import ROLES, Actor, actor_for
@@ -16,7 +17,7 @@ from commonground.governance.agreements import (
     revoke_agreement,
     sign_agreement,
 )
-from commonground.governance.audit import AuditRecord, AuditReport, entries, record, verify
+from commonground.governance.audit import AuditRecord, AuditReport, record
 from commonground.governance.documents import LEGAL_BASES, AgreementDocument
 from commonground.governance.errors import (
     AuthenticationFailed,
@@ -25,6 +26,14 @@ from commonground.governance.errors import (
     NotFound,
     PermissionDenied,
 )
+from commonground.governance.operations import (
+    NEEDS_NO_ACTOR,
+    OPERATIONS,
+    Condition,
+    Operation,
+    operation,
+)
+from commonground.governance.oversight import audit_entries, verify_audit
 from commonground.governance.people import (
     ORGANISATION_KINDS,
     add_organisation,
@@ -47,6 +56,8 @@ from commonground.governance.tokens import authenticate, issue_token, revoke_tok
 
 __all__ = [
     "ACTIONS",
+    "NEEDS_NO_ACTOR",
+    "OPERATIONS",
     "LEGAL_BASES",
     "ORGANISATION_KINDS",
     "ROLES",
@@ -58,10 +69,12 @@ __all__ = [
     "AuditRecord",
     "AuditReport",
     "AuthenticationFailed",
+    "Condition",
     "Decision",
     "GovernanceError",
     "InvalidTransition",
     "NotFound",
+    "Operation",
     "PermissionDenied",
     "Resource",
     "actor_for",
@@ -69,16 +82,17 @@ __all__ = [
     "add_person",
     "allowed_columns",
     "amend_agreement",
+    "audit_entries",
     "authenticate",
     "deactivate_person",
     "draft_agreement",
-    "entries",
     "get_agreement",
     "issue_token",
     "list_agreements",
     "list_organisations",
     "list_people",
     "may",
+    "operation",
     "record",
     "refresh_expiry",
     "require",
@@ -86,5 +100,5 @@ __all__ = [
     "revoke_tokens",
     "set_roles",
     "sign_agreement",
-    "verify",
+    "verify_audit",
 ]

@@ -89,6 +89,9 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("project.read", "project", {EVERYONE: ANY}),
     _rule("workspace.query", "project", {"researcher": ANY}),
     _rule("output.request", "project", {"researcher": ANY}),
+    # Disclosure evidence (the true counts behind suppressed cells) is for the hub's output
+    # checkers and the request's author only; the airlock checks authorship.
+    _rule("output.read", "project", {"output_checker": ANY, "researcher": ANY}),
     _rule("output.review", "project", {"output_checker": ANY}),
     _rule("output.release", "project", {"output_checker": ANY}),
     _rule("output.download", "project", {"researcher": ANY}),

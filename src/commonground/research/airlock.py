@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from commonground import __version__
 from commonground.errors import CommonGroundError
-from commonground.governance import Actor, Resource, record, require
+from commonground.governance import Actor, PermissionDenied, Resource, record, require
 from commonground.research.disclosure import (
     Cell,
     CheckedTable,
@@ -231,17 +231,42 @@ def _load(session: Any, output_id: int) -> tuple[OutputRequest, Project]:
     return row, project
 
 
-def get_output(hub: Hub, output_id: int) -> OutputView:
+def _refuse_unless(hub: Hub, actor: Actor, allowed: bool, action: str, project: str,
+                   output_id: int, why: str) -> None:
+    """A refusal beyond the policy table (authorship), audited like the table's own."""
+    if not allowed:
+        record(hub, actor, action, Resource("project", name=project), "refused", None,
+               {"output": output_id, "reason": why})
+        raise PermissionDenied(f"{actor.username} may not {action} output {output_id}: {why}")
+
+
+def get_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
+    """The request's state and disclosure evidence: which rule fired where.
+
+    The evidence holds the true counts behind suppressed cells, exactly what the airlock
+    withholds, so only the hub's output checkers and the request's author may see it."""
     with hub.sessions()() as session:
         row, project = _load(session, output_id)
-        return _view(project.slug, row)
+        view = _view(project.slug, row)
+    resource = Resource("project", name=view.project)
+    require(hub, actor, "output.read", resource, details={"output": output_id})
+    _refuse_unless(hub, actor, actor.has("output_checker") or view.author == actor.username,
+                   "output.read", view.project, output_id,
+                   "only its author and the output checkers see a request's evidence")
+    return view
 
 
 def submit_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
+    """Send a pending request to the output checkers (its author)."""
+    with hub.sessions()() as session:
+        row, project = _load(session, output_id)
+        slug, author = project.slug, row.author
+    require(hub, actor, "output.request", Resource("project", name=slug),
+            details={"output": output_id, "step": "submit"})
+    _refuse_unless(hub, actor, author == actor.username, "output.submit", slug, output_id,
+                   "only the author submits an output request")
     with hub.sessions().begin() as session:
         row, project = _load(session, output_id)
-        if row.author != actor.username:
-            raise AirlockError("only the author submits an output request")
         if row.state != "pending":
             raise AirlockError(f"output {output_id} is {row.state}, not pending")
         row.state = "submitted"
@@ -261,7 +286,7 @@ def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment
         require(hub, actor, "output.review", Resource("project", name=project.slug),
                 session=session, details={"output": output_id, "decision": decision})
         if actor.username == row.author:
-            raise AirlockError("an author cannot review their own output")
+            raise PermissionDenied("an author cannot review their own output")
         if row.state not in ("submitted", "partially_reviewed"):
             raise AirlockError(f"output {output_id} is {row.state}; only submitted outputs "
                                "are reviewed")
@@ -282,10 +307,16 @@ def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment
 
 
 def withdraw_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
+    """Withdraw a request that has not been released (its author)."""
+    with hub.sessions()() as session:
+        row, project = _load(session, output_id)
+        slug, author = project.slug, row.author
+    require(hub, actor, "output.request", Resource("project", name=slug),
+            details={"output": output_id, "step": "withdraw"})
+    _refuse_unless(hub, actor, author == actor.username, "output.withdraw", slug, output_id,
+                   "only the author withdraws an output request")
     with hub.sessions().begin() as session:
         row, project = _load(session, output_id)
-        if row.author != actor.username:
-            raise AirlockError("only the author withdraws an output request")
         if row.state in ("released", "withdrawn"):
             raise AirlockError(f"output {output_id} is {row.state}")
         row.state = "withdrawn"

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from commonground.errors import CommonGroundError
-from commonground.governance import Actor, Resource, require
+from commonground.governance import Actor, PermissionDenied, Resource, record, require
 from commonground.governance.policy import load_terms
 from commonground.research.models import Project, ProjectApproval
 from commonground.store import Dataset, Organisation
@@ -27,6 +27,10 @@ from commonground.store.lake import check_slug
 
 class ProjectError(CommonGroundError):
     """A project request or decision that cannot be accepted."""
+
+
+class NotOnProject(ProjectError, PermissionDenied):
+    """The person is not named on the project: a refusal, audited like any other."""
 
 
 def today_utc() -> date:
@@ -150,19 +154,48 @@ def propose_project(hub: Hub, actor: Actor, *, slug: str, title: str, question: 
             purpose=purpose, coordinator=actor.username, researchers=sorted(set(researchers)),
             datasets=cleaned, ethics_reference=ethics_reference, starts_on=starts,
             ends_on=ends, status="proposed"))
-    return get_project(hub, slug, today=day)
+    return project_view(hub, slug, today=day)
 
 
-def get_project(hub: Hub, slug: str, *, today: date | None = None) -> ProjectView:
+def project_view(hub: Hub, slug: str, *, today: date | None = None) -> ProjectView:
+    """The project as it stands (for the room's own operations, which have checked the actor)."""
     with hub.sessions()() as session:
         return _view(_load(session, slug), today or today_utc())
 
 
-def list_projects(hub: Hub, actor: Actor, *, today: date | None = None) -> list[ProjectView]:
+def get_project(hub: Hub, actor: Actor, slug: str, *, today: date | None = None
+                ) -> ProjectView:
+    """One project: its question, purpose, datasets, researchers, approvals and status."""
+    require(hub, actor, "project.read", Resource("project", name=slug))
+    return project_view(hub, slug, today=today)
+
+
+def list_projects(hub: Hub, actor: Actor, *, mine: bool = False,
+                  today: date | None = None) -> list[ProjectView]:
+    """Projects, their status and approvals; `mine`: only those naming the actor."""
     require(hub, actor, "project.read", Resource("project", name="*"))
     day = today or today_utc()
     with hub.sessions()() as session:
-        return [_view(p, day) for p in session.scalars(select(Project).order_by(Project.slug))]
+        views = [_view(p, day) for p in session.scalars(select(Project).order_by(Project.slug))]
+    return [v for v in views if actor.username in v.researchers] if mine else views
+
+
+def _as_provider(project: Project, actor: Actor) -> str:
+    # The policy's OWNER scope then refuses (and audits) a lead whose organisation
+    # provides no data to the project.
+    return actor.organisation if actor.organisation in providers_of(project) else "-"
+
+
+def approve_project(hub: Hub, actor: Actor, slug: str, reason: str = "",
+                    *, today: date | None = None) -> ProjectView:
+    """Approve the use of your organisation's data in a project (its governance lead)."""
+    return decide(hub, actor, slug, "approved", reason, today=today)
+
+
+def refuse_project(hub: Hub, actor: Actor, slug: str, reason: str,
+                   *, today: date | None = None) -> ProjectView:
+    """Refuse the use of your organisation's data in a project (its governance lead)."""
+    return decide(hub, actor, slug, "refused", reason, today=today)
 
 
 def decide(hub: Hub, actor: Actor, slug: str, decision: str, reason: str = "",
@@ -174,10 +207,8 @@ def decide(hub: Hub, actor: Actor, slug: str, decision: str, reason: str = "",
     day = today or today_utc()
     with hub.sessions().begin() as session:
         project = _load(session, slug)
-        if actor.organisation not in providers_of(project):
-            raise ProjectError(f"{actor.organisation} provides no data to project '{slug}'")
-        require(hub, actor, action, Resource("project", owner=actor.organisation, name=slug),
-                project.purpose, session=session)
+        require(hub, actor, action, Resource("project", owner=_as_provider(project, actor),
+                                             name=slug), project.purpose, session=session)
         if project.status != "proposed":
             raise ProjectError(f"project '{slug}' is {project.status}; decisions are taken "
                                "while it is proposed")
@@ -191,11 +222,12 @@ def decide(hub: Hub, actor: Actor, slug: str, decision: str, reason: str = "",
             project.status = "refused"
         elif all(decided.get(org) == "approved" for org in providers_of(project)):
             project.status = "approved"
-    return get_project(hub, slug, today=day)
+    return project_view(hub, slug, today=day)
 
 
 def revoke_project(hub: Hub, actor: Actor, slug: str, reason: str,
                    *, today: date | None = None) -> ProjectView:
+    """End a project's access now (a provider's or the commissioner's governance lead)."""
     with hub.sessions().begin() as session:
         project = _load(session, slug)
         require(hub, actor, "project.revoke",
@@ -205,15 +237,21 @@ def revoke_project(hub: Hub, actor: Actor, slug: str, reason: str,
                          name=slug), session=session)
         project.status = "revoked"
         project.revoked_reason = reason[:500]
-    return get_project(hub, slug, today=today)
+    return project_view(hub, slug, today=today)
 
 
 def active_project_for(hub: Hub, actor: Actor, slug: str, *, today: date | None = None
                        ) -> ProjectView:
-    """The project, if `actor` may work in it today; otherwise a clear refusal."""
-    view = get_project(hub, slug, today=today)
+    """The project, if `actor` may work in it today; otherwise a clear refusal.
+
+    A person not named on the project is refused as a permission, in the audit log; a
+    project that is not active is a state the researcher can wait out or ask about."""
+    view = project_view(hub, slug, today=today)
     if actor.username not in view.researchers:
-        raise ProjectError(f"{actor.username} is not a researcher on project '{slug}'")
+        message = f"{actor.username} is not a researcher on project '{slug}'"
+        record(hub, actor, "project.work", Resource("project", name=slug), "refused", None,
+               {"reason": "not named on the project"})
+        raise NotOnProject(message)
     if view.status != "active":
         why = {"proposed": "it is waiting for every data provider's approval",
                "approved": f"it starts on {view.starts_on.isoformat()}",

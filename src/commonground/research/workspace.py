@@ -28,7 +28,7 @@ from commonground.engines import Engine, ParquetSource, Pipeline, get_engine
 from commonground.engines.sandbox import Limits, SandboxRefusal, run_sandboxed
 from commonground.errors import CommonGroundError
 from commonground.governance import Actor, Resource, record, require
-from commonground.research.projects import ProjectView, active_project_for
+from commonground.research.projects import NotOnProject, ProjectView, active_project_for
 from commonground.store import Dataset, DatasetVersion, Organisation
 from commonground.store.hub import Hub
 
@@ -195,6 +195,8 @@ class Workspace:
         require(self.hub, self.actor, "workspace.query", resource)
         try:
             view = active_project_for(self.hub, self.actor, self.project, today=self.today)
+        except NotOnProject:
+            raise  # already in the audit log
         except CommonGroundError as exc:
             record(self.hub, self.actor, "workspace.query", resource, "refused", None,
                    {"reason": str(exc)[:200]})
@@ -232,3 +234,13 @@ class Workspace:
             raise CommonGroundError("polars is not installed here; use .sql() for Arrow or "
                                     ".to_pandas()") from None
         return polars.from_arrow(self.sql(query))
+
+
+def workspace_views(hub: Hub, actor: Actor, project: str) -> dict[str, Any]:
+    """The project's views: dataset, version, rows and columns (its researchers only)."""
+    return Workspace(hub, actor, project).views()
+
+
+def query_workspace(hub: Hub, actor: Actor, project: str, sql: str) -> pa.Table:
+    """Run one SELECT in the project's sandbox, over its views only; audited."""
+    return Workspace(hub, actor, project).sql(sql)

@@ -1,0 +1,226 @@
+"""The operation registry: every public operation of the hub, in one table.
+
+Each row names an operation of a room's public API, the policy action it is checked against,
+the kind of resource, any condition beyond the policy table (membership of the project, being
+the request's author), and the CLI command and web route that call it. The command reference,
+the authorisation matrix (docs/authorisation.md) and the meta-tests are generated from this
+table, so an operation without a policy cannot be added silently: a public function that takes
+a `Hub` must either take an `Actor` and be listed here, or be listed with the reason it needs
+none.
+
+Functions are named by dotted path, not imported: governance sits below the rooms it lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from commonground.governance.policy import EVERYONE, RULES, Scope
+
+
+class Condition(StrEnum):
+    """What an operation checks beyond the policy table, inside its room."""
+
+    NONE = "none"
+    MEMBER = "named on the active project"
+    AUTHOR = "the output request's author"
+    CHECKER_OR_AUTHOR = "an output checker, or the output request's author"
+    PROVIDER = "a governance lead of an organisation providing data to the project"
+    BOOTSTRAP = "nothing while the hub has no people; afterwards the policy"
+    SELF = "the person themselves may act on their own tokens"
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    target: str  # "module:function" (or "module:Class.method")
+    action: str | None  # the policy action; None only with a reason
+    resource: str = ""
+    condition: Condition = Condition.NONE
+    cli: str | None = None  # "output check"
+    route: str | None = None  # "GET /api/outputs/{output_id}"
+    writes: bool = False  # changes the hub's data or metadata (beyond the audit log)
+    reason: str = ""  # why no actor or no policy action is needed
+
+    def function(self) -> Callable[..., Any]:
+        module, _, attribute = self.target.partition(":")
+        found: Any = importlib.import_module(module)
+        for part in attribute.split("."):
+            found = getattr(found, part)
+        return found  # type: ignore[no-any-return]
+
+    def summary(self) -> str:
+        doc = inspect.getdoc(self.function()) or ""
+        return doc.split("\n\n")[0].replace("\n", " ")
+
+    def grants(self) -> dict[str, Scope]:
+        """Who the policy table lets call it, and where (empty when it needs no action)."""
+        return dict(RULES[self.action].grants) if self.action else {}
+
+    def who(self) -> str:
+        """Who may call it, in words, for the docs."""
+        if self.action is None:
+            return f"anyone ({self.reason})"
+        grants = self.grants()
+        parts = ["anyone signed in" if role == EVERYONE else
+                 role if scope is Scope.ANY else f"{role} ({scope})"
+                 for role, scope in sorted(grants.items())]
+        text = ", ".join(parts)
+        if self.condition is Condition.SELF:
+            text += f"; {self.condition}"
+        elif self.condition is not Condition.NONE:
+            text += f"; and {self.condition}"
+        return text
+
+
+def _op(name: str, target: str, action: str | None, resource: str = "", **more: Any
+        ) -> Operation:
+    return Operation(name, target, action, resource, **more)
+
+
+_GOV = "commonground.governance"
+_CON = "commonground.contribute"
+_LINK = "commonground.link"
+_RES = "commonground.research"
+_EVAL = "commonground.insights.evaluation"
+W = {"writes": True}
+
+OPERATIONS: tuple[Operation, ...] = (
+    # governance: the partnership itself
+    _op("organisation.add", f"{_GOV}:add_organisation", "organisation.manage", "organisation",
+        condition=Condition.BOOTSTRAP, cli="org add", **W),
+    _op("organisation.list", f"{_GOV}:list_organisations", None, cli="org list",
+        reason="the partners' names are public: every agreement names them"),
+    _op("person.add", f"{_GOV}:add_person", "person.manage", "person",
+        condition=Condition.BOOTSTRAP, cli="user add", **W),
+    _op("person.roles", f"{_GOV}:set_roles", "person.manage", "person", **W),
+    _op("person.deactivate", f"{_GOV}:deactivate_person", "person.manage", "person", **W),
+    _op("person.list", f"{_GOV}:list_people", "person.manage", "person"),
+    _op("token.issue", f"{_GOV}:issue_token", "person.manage", "person", cli="user token",
+        condition=Condition.SELF, **W),
+    _op("token.revoke", f"{_GOV}:revoke_tokens", "person.manage", "person",
+        condition=Condition.SELF, **W),
+    _op("agreement.draft", f"{_GOV}:draft_agreement", "agreement.draft", "agreement",
+        cli="agreement add", **W),
+    _op("agreement.amend", f"{_GOV}:amend_agreement", "agreement.draft", "agreement",
+        cli="agreement amend", **W),
+    _op("agreement.sign", f"{_GOV}:sign_agreement", "agreement.sign", "agreement",
+        cli="agreement sign", **W),
+    _op("agreement.revoke", f"{_GOV}:revoke_agreement", "agreement.revoke", "agreement",
+        cli="agreement revoke", **W),
+    _op("agreement.show", f"{_GOV}:get_agreement", "agreement.read", "agreement",
+        cli="agreement show"),
+    _op("agreement.list", f"{_GOV}:list_agreements", "agreement.read", "agreement",
+        cli="agreement list"),
+    _op("audit.verify", f"{_GOV}:verify_audit", "audit.verify", "audit", cli="audit verify"),
+    _op("audit.entries", f"{_GOV}:audit_entries", "audit.read", "audit", cli="audit list"),
+    _op("hub.trust_key", f"{_CON}:trust_key", "hub.configure", "hub", cli="key trust", **W),
+    # contribute: datasets and their versions
+    _op("dataset.register", f"{_CON}:register_dataset", "dataset.register", "dataset",
+        cli="dataset register", **W),
+    _op("contribution.create", f"{_CON}:contribute_file", "contribution.create", "dataset",
+        cli="contribute", **W),
+    _op("contribution.submit", f"{_CON}:submit", "contribution.create", "dataset", **W),
+    _op("catalogue.read", f"{_CON}:catalogue", "catalogue.read", "catalogue",
+        cli="catalogue"),
+    _op("retention.run", f"{_CON}:run_retention", "retention.run", "dataset",
+        cli="retention run", **W),
+    _op("erasure.request", f"{_CON}:erase_person", "erasure.request", "dataset", cli="erase",
+        **W),
+    # link: the entity index
+    _op("link.run", f"{_LINK}:run_linkage", "link.run", "linkage", cli="link run", **W),
+    _op("link.evaluate", f"{_LINK}:evaluate_hub", "link.read", "linkage", cli="link evaluate"),
+    _op("link.export", f"{_LINK}:export", "link.read", "linkage", cli="link export"),
+    _op("link.index", f"{_LINK}:entity_index", "link.read", "linkage"),
+    _op("link.review.list", f"{_LINK}:pending_reviews", "link.review", "linkage",
+        cli="link review"),
+    _op("link.review.decide", f"{_LINK}:decide_review", "link.review", "linkage",
+        cli="link review", **W),
+    # research: projects, workspaces and the airlock
+    _op("project.propose", f"{_RES}:propose_project", "project.propose", "project",
+        cli="project propose", **W),
+    _op("project.approve", f"{_RES}:approve_project", "project.approve", "project",
+        condition=Condition.PROVIDER, cli="project approve", **W),
+    _op("project.refuse", f"{_RES}:refuse_project", "project.refuse", "project",
+        condition=Condition.PROVIDER, cli="project refuse", **W),
+    _op("project.revoke", f"{_RES}:revoke_project", "project.revoke", "project",
+        cli="project revoke", **W),
+    _op("project.list", f"{_RES}:list_projects", "project.read", "project", cli="project list",
+        route="GET /research"),
+    _op("project.show", f"{_RES}:get_project", "project.read", "project"),
+    _op("workspace.views", f"{_RES}:workspace_views", "workspace.query", "project",
+        condition=Condition.MEMBER, cli="workspace views",
+        route="GET /api/projects/{slug}/views"),
+    _op("workspace.query", f"{_RES}:query_workspace", "workspace.query", "project",
+        condition=Condition.MEMBER, cli="workspace query",
+        route="POST /api/projects/{slug}/query"),
+    _op("output.request", f"{_RES}:request_output", "output.request", "project",
+        condition=Condition.MEMBER, cli="output request", **W),
+    _op("output.check", f"{_RES}:get_output", "output.read", "project",
+        condition=Condition.CHECKER_OR_AUTHOR, cli="output check"),
+    _op("output.submit", f"{_RES}:submit_output", "output.request", "project",
+        condition=Condition.AUTHOR, cli="output submit", **W),
+    _op("output.withdraw", f"{_RES}:withdraw_output", "output.request", "project",
+        condition=Condition.AUTHOR, cli="output withdraw", **W),
+    _op("output.review", f"{_RES}:review_output", "output.review", "project",
+        cli="output review", **W),
+    _op("output.release", f"{_RES}:release_output", "output.release", "project",
+        cli="output release", **W),
+    _op("output.download", f"{_RES}:download_output", "output.download", "project",
+        condition=Condition.MEMBER, cli="output download"),
+    # insights: preventative interventions and their evaluation
+    _op("intervention.add", f"{_EVAL}:add_intervention", "intervention.manage",
+        "intervention", cli="intervention add", **W),
+    _op("intervention.list", f"{_EVAL}:list_interventions", "intervention.read",
+        "intervention", cli="intervention list"),
+    _op("intervention.allocate", f"{_EVAL}:allocate_trial", "intervention.manage",
+        "intervention", cli="intervention allocate", **W),
+    _op("intervention.allocation", f"{_EVAL}:trial_allocation", "intervention.read",
+        "intervention"),
+    _op("intervention.evaluate", f"{_EVAL}:evaluate_trial", "intervention.evaluate",
+        "intervention", cli="intervention evaluate", **W),
+    _op("intervention.record_evaluation", f"{_EVAL}:record_evaluation",
+        "intervention.evaluate", "intervention", **W),
+    _op("intervention.evaluations", f"{_EVAL}:list_evaluations", "intervention.read",
+        "intervention"),
+)
+
+# Public functions that take a Hub but no Actor, and why none is needed.
+NEEDS_NO_ACTOR: dict[str, str] = {
+    f"{_GOV}:actor_for": "establishes who is acting from a user name on the hub's own machine",
+    f"{_GOV}:authenticate": "establishes who is acting from an API token",
+    f"{_GOV}:list_organisations": "the partners' names are public: every agreement names them",
+    f"{_GOV}:refresh_expiry": "a clock job: marks agreements past their end date as expired; "
+                              "reads no data",
+    f"{_GOV}:may": "the policy question itself (takes the actor as its subject)",
+    f"{_GOV}:require": "the policy check itself",
+    f"{_GOV}:record": "the audit log's writer, called by every operation",
+}
+
+BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
+# Typer command names that are not operations on a hub's data, with why.
+NOT_OPERATIONS: dict[str, str] = {
+    "init": "creates an empty hub folder",
+    "simulate": "writes a synthetic county; no hub",
+    "demo": "builds a hub of its own from the synthetic county, acting as its seeded people",
+    "serve": "starts the web app, whose routes call the operations",
+    "key create": "writes a new key file on the steward's machine; no hub",
+    "link files": "links files outside any hub",
+    "insights hotspots backtest": "reads crime files (open data or an extract), no hub",
+    "insights hotspots predict": "reads crime files (open data or an extract), no hub",
+    "insights wdd": "arithmetic on counts given on the command line",
+    "insights power": "arithmetic on a trial's design",
+}
+
+
+def operations() -> tuple[Operation, ...]:
+    return OPERATIONS
+
+
+def operation(name: str) -> Operation:
+    return BY_NAME[name]
