@@ -60,7 +60,27 @@ def test_states_and_who_may_move_them(demo_hub: Hub, tmp_path: Path) -> None:
     with pytest.raises(AirlockError, match="only approved outputs"):
         release_output(demo_hub, checker_b, output.id)
     assert withdraw_output(demo_hub, researcher, output.id).state == "withdrawn"
-    assert get_output(demo_hub, output.id).reviews[1]["comment"] == "label the rows"
+    assert get_output(demo_hub, researcher, output.id).reviews[1]["comment"] == \
+        "label the rows"
+
+
+# The leak found on the demo hub: `output check` printed the true counts of suppressed
+# cells to anyone signed in. Each of these people must be refused, and audited.
+@pytest.mark.parametrize("username", ["admin", "fire-steward", "police-analyst",
+                                      "health-ig-lead"])
+def test_disclosure_evidence_is_refused_to_everyone_but_checkers_and_author(
+        demo_hub: Hub, username: str) -> None:
+    from commonground.governance.audit import entries
+
+    researcher = actor_for(demo_hub, "uni-researcher")
+    output = request_output(demo_hub, researcher, PROJECT, kind="table", title="t", spec=SPEC)
+    with pytest.raises(PermissionDenied):
+        get_output(demo_hub, actor_for(demo_hub, username), output.id)
+    last = entries(demo_hub, limit=1)[0]
+    assert (last["actor"], last["outcome"]) == (username, "refused")
+    assert get_output(demo_hub, researcher, output.id).checks["evidence"] is not None
+    checker = actor_for(demo_hub, "police-output-checker")
+    assert get_output(demo_hub, checker, output.id).id == output.id
 
 
 def test_a_rejection_is_final(demo_hub: Hub) -> None:

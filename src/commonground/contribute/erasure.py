@@ -89,6 +89,11 @@ def erase(hub: Hub, actor: Actor, tokens: Mapping[str, str], reference: str, eng
         raise CommonGroundError("an erasure needs at least two identifiers (e.g. name and date "
                                 "of birth) or an NHS number, so that no namesake is erased")
     request_hash = hashlib.sha256(json.dumps(sorted(tokens.items())).encode()).hexdigest()
+    # Refused before any version is read unless the actor may erase from some dataset (their
+    # own organisation's, or any for a governance lead); each version is checked again below.
+    require(hub, actor, "erasure.request", Resource("dataset", owner=actor.organisation,
+                                                    name="*"),
+            details={"request": request_hash[:16], "step": "start"})
     rewritten: list[dict[str, Any]] = []
     removed_total = 0
     with hub.sessions()() as session:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commonground.governance import Actor, Resource, may, record
+from commonground.governance import Actor, Resource, may, record, require
 from commonground.governance.models import Agreement
 from commonground.store import Contribution, Dataset, DatasetVersion, Organisation
 from commonground.store.hub import Hub
@@ -21,6 +21,10 @@ def _aware(moment: datetime) -> datetime:
 
 def run_retention(hub: Hub, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
     """Delete every live version the actor is responsible for that must no longer be kept."""
+    # Checked once for the actor's own organisation before anything is read, then again for
+    # each version found (a lead may be responsible for some datasets and not others).
+    require(hub, actor, "retention.run", Resource("dataset", owner=actor.organisation,
+                                                  name="*"))
     now = now or datetime.now(UTC)
     deleted: list[dict[str, Any]] = []
     skipped = 0

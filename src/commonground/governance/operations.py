@@ -33,6 +33,7 @@ class Condition(StrEnum):
     PROVIDER = "a governance lead of an organisation providing data to the project"
     BOOTSTRAP = "nothing while the hub has no people; afterwards the policy"
     SELF = "the person themselves may act on their own tokens"
+    OWN_ORGANISATION = "acts only on what the actor's own organisation owns (or registers)"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Operation:
                  role if scope is Scope.ANY else f"{role} ({scope})"
                  for role, scope in sorted(grants.items())]
         text = ", ".join(parts)
-        if self.condition is Condition.SELF:
+        if self.condition in (Condition.SELF, Condition.OWN_ORGANISATION):
             text += f"; {self.condition}"
         elif self.condition is not Condition.NONE:
             text += f"; and {self.condition}"
@@ -129,9 +130,9 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("catalogue.read", f"{_CON}:catalogue", "catalogue.read", "catalogue",
         cli="catalogue"),
     _op("retention.run", f"{_CON}:run_retention", "retention.run", "dataset",
-        cli="retention run", **W),
+        condition=Condition.OWN_ORGANISATION, cli="retention run", **W),
     _op("erasure.request", f"{_CON}:erase_person", "erasure.request", "dataset", cli="erase",
-        **W),
+        condition=Condition.OWN_ORGANISATION, **W),
     # link: the entity index
     _op("link.run", f"{_LINK}:run_linkage", "link.run", "linkage", cli="link run", **W),
     _op("link.evaluate", f"{_LINK}:evaluate_hub", "link.read", "linkage", cli="link evaluate"),
@@ -175,7 +176,7 @@ OPERATIONS: tuple[Operation, ...] = (
         condition=Condition.MEMBER, cli="output download"),
     # insights: preventative interventions and their evaluation
     _op("intervention.add", f"{_EVAL}:add_intervention", "intervention.manage",
-        "intervention", cli="intervention add", **W),
+        "intervention", condition=Condition.OWN_ORGANISATION, cli="intervention add", **W),
     _op("intervention.list", f"{_EVAL}:list_interventions", "intervention.read",
         "intervention", cli="intervention list"),
     _op("intervention.allocate", f"{_EVAL}:allocate_trial", "intervention.manage",

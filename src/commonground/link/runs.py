@@ -206,6 +206,7 @@ def export(hub: Hub, actor: Actor, out: Path, kinds: Iterable[EntityKind] = KIND
 def evaluate_hub(hub: Hub, actor: Actor, truth_dir: Path,
                  kinds: Iterable[EntityKind] = KINDS) -> dict[str, Any]:
     """Score the latest entity index against the synthetic county's truth."""
+    require(hub, actor, "link.read", LINKAGE, details={"evaluate": True})
     datasets, _ = lake_inputs(hub)
     address_columns = {}
     for data in datasets:

@@ -30,7 +30,7 @@ class ProjectError(CommonGroundError):
 
 
 class NotOnProject(ProjectError, PermissionDenied):
-    """The person is not named on the project: a refusal, audited like any other."""
+    """The person (or their organisation) has no part in the project: an audited refusal."""
 
 
 def today_utc() -> date:
@@ -180,10 +180,13 @@ def list_projects(hub: Hub, actor: Actor, *, mine: bool = False,
     return [v for v in views if actor.username in v.researchers] if mine else views
 
 
-def _as_provider(project: Project, actor: Actor) -> str:
-    # The policy's OWNER scope then refuses (and audits) a lead whose organisation
-    # provides no data to the project.
-    return actor.organisation if actor.organisation in providers_of(project) else "-"
+def _refuse_non_provider(hub: Hub, actor: Actor, project: Project, action: str) -> None:
+    """Only the organisations whose data a project asks for decide on it: a refusal, audited."""
+    if actor.organisation not in providers_of(project):
+        record(hub, actor, action, Resource("project", name=project.slug), "refused", None,
+               {"reason": "not a data provider to the project"})
+        raise NotOnProject(f"{actor.organisation} provides no data to project "
+                           f"'{project.slug}'")
 
 
 def approve_project(hub: Hub, actor: Actor, slug: str, reason: str = "",
@@ -207,8 +210,9 @@ def decide(hub: Hub, actor: Actor, slug: str, decision: str, reason: str = "",
     day = today or today_utc()
     with hub.sessions().begin() as session:
         project = _load(session, slug)
-        require(hub, actor, action, Resource("project", owner=_as_provider(project, actor),
-                                             name=slug), project.purpose, session=session)
+        _refuse_non_provider(hub, actor, project, action)
+        require(hub, actor, action, Resource("project", owner=actor.organisation, name=slug),
+                project.purpose, session=session)
         if project.status != "proposed":
             raise ProjectError(f"project '{slug}' is {project.status}; decisions are taken "
                                "while it is proposed")
