@@ -7,7 +7,7 @@ HUB ?= hub
 PEOPLE ?= 50000
 SEED ?= 1
 
-.PHONY: demo test setup system lint typecheck bench clean
+.PHONY: demo test setup system lint typecheck docs bench clean
 
 demo: setup
 	$(VENV)/bin/commonground demo --hub $(HUB) --people $(PEOPLE) --seed $(SEED)
@@ -24,6 +24,11 @@ $(STAMP): pyproject.toml scripts/setup.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+# Regenerate docs/cli.md from the Typer commands (`make test` fails while it is stale).
+docs: setup
+	$(VENV)/bin/cog -r docs/cli.md
 
 typecheck: setup
 	$(VENV)/bin/mypy
@@ -32,4 +37,4 @@ bench: setup
 	$(PY) bench/simulate.py
 
 clean:
-	rm -rf $(HUB) $(HUB)-partners .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(HUB) $(HUB)-partners .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

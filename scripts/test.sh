@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: lint, type check, then every test on SQLite and PostgreSQL, DuckDB and Spark.
+# The whole suite: lint, type check, the import contracts, a current docs/cli.md, then every test
+# on SQLite and PostgreSQL, DuckDB and Spark.
 # If no PostgreSQL answers on 127.0.0.1:5432, a throwaway server is started in a temporary
 # folder on a free port and removed afterwards.
 set -euo pipefail
@@ -10,6 +11,10 @@ echo "== ruff" >&2
 "$VENV/bin/ruff" check .
 echo "== mypy" >&2
 "$VENV/bin/mypy"
+echo "== import contracts" >&2
+"$VENV/bin/lint-imports" --no-cache --no-logo
+echo "== command reference" >&2
+"$VENV/bin/cog" --check --diff --check-fail-msg='run `make docs`' docs/cli.md
 
 export COMMONGROUND_TEST_DATABASE_URL=${COMMONGROUND_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 if ! "$VENV/bin/python" scripts/pg_ready.py "$COMMONGROUND_TEST_DATABASE_URL"; then
