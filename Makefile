@@ -26,9 +26,9 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 
-# Regenerate docs/cli.md from the Typer commands (`make test` fails while it is stale).
+# Regenerate docs/cli.md (Typer commands) and docs/authorisation.md (operation registry) (`make test` fails while it is stale).
 docs: setup
-	$(VENV)/bin/cog -r docs/cli.md
+	$(VENV)/bin/cog -r docs/cli.md docs/authorisation.md
 
 typecheck: setup
 	$(VENV)/bin/mypy

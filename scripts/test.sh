@@ -14,7 +14,7 @@ echo "== mypy" >&2
 echo "== import contracts" >&2
 "$VENV/bin/lint-imports" --no-cache --no-logo
 echo "== command reference" >&2
-"$VENV/bin/cog" --check --diff --check-fail-msg='run `make docs`' docs/cli.md
+"$VENV/bin/cog" --check --diff --check-fail-msg='run `make docs`' docs/cli.md docs/authorisation.md
 
 export COMMONGROUND_TEST_DATABASE_URL=${COMMONGROUND_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 if ! "$VENV/bin/python" scripts/pg_ready.py "$COMMONGROUND_TEST_DATABASE_URL"; then

@@ -201,6 +201,8 @@ NEEDS_NO_ACTOR: dict[str, str] = {
     f"{_GOV}:may": "the policy question itself (takes the actor as its subject)",
     f"{_GOV}:require": "the policy check itself",
     f"{_GOV}:record": "the audit log's writer, called by every operation",
+    f"{_GOV}:allowed_columns": "the policy question for a dataset's columns (the actor is "
+                               "its subject); operations call it after their own check",
 }
 
 BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
@@ -225,3 +227,42 @@ def operations() -> tuple[Operation, ...]:
 
 def operation(name: str) -> Operation:
     return BY_NAME[name]
+
+
+def _cell(op: Operation, role: str) -> str:
+    """One cell of the role matrix: may this role call the operation, and where."""
+    if op.action is None:
+        return "yes"
+    scope = op.grants().get(role, op.grants().get(EVERYONE))
+    if scope is None or op.condition is Condition.AUTHOR and role != "researcher":
+        return "—"
+    if op.condition is Condition.CHECKER_OR_AUTHOR:
+        return "yes" if role == "output_checker" else "own requests"
+    where = {Scope.ANY: "yes", Scope.OWNER: "own org", Scope.PARTY: "party"}[scope]
+    if op.condition is Condition.OWN_ORGANISATION:
+        where = "own org" if scope is not Scope.ANY else "yes"
+    if op.condition is Condition.MEMBER:
+        where = "on project"
+    elif op.condition is Condition.AUTHOR:
+        where = "own requests"
+    elif op.condition is Condition.PROVIDER:
+        where = "provider"
+    return where
+
+
+def reference_markdown(roles: tuple[str, ...]) -> str:
+    """docs/authorisation.md's generated part: every operation, and who may call it."""
+    lines = ["| operation | what it does | CLI | web | policy action | who may call it |",
+             "|---|---|---|---|---|---|"]
+    for op in OPERATIONS:
+        cli = f"`{op.cli}`" if op.cli else ""
+        route = f"`{op.route}`" if op.route else ""
+        action = f"`{op.action}`" if op.action else "none"
+        lines.append(f"| `{op.name}` | {op.summary()} | {cli} | {route} | {action} | "
+                     f"{op.who()} |")
+    lines += ["", "## By role", "",
+              "| operation | " + " | ".join(roles) + " |",
+              "|---|" + "---|" * len(roles)]
+    for op in OPERATIONS:
+        lines.append(f"| `{op.name}` | " + " | ".join(_cell(op, r) for r in roles) + " |")
+    return "\n".join(lines) + "\n"

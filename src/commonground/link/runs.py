@@ -179,6 +179,7 @@ def run_linkage(hub: Hub, actor: Actor, engine: Engine, *,
 
 
 def entity_index(hub: Hub, actor: Actor, kind: EntityKind) -> pa.Table:
+    """The latest entity index of one kind: dataset, record id and entity id per mention."""
     require(hub, actor, "link.read", LINKAGE, details={"kind": kind})
     index = read_index(hub.root, kind)
     if index is None:

@@ -18,8 +18,7 @@ from pydantic import BaseModel
 from commonground.errors import CommonGroundError
 from commonground.governance import Actor, PermissionDenied, record
 from commonground.governance.policy import Resource
-from commonground.research.projects import list_projects
-from commonground.research.workspace import QueryRefused, Workspace
+from commonground.research import QueryRefused, list_projects, query_workspace, workspace_views
 from commonground.server import pages
 from commonground.server.auth import COOKIE, actor_of
 from commonground.store import open_hub
@@ -97,14 +96,13 @@ def create_app(hub_path: Path) -> FastAPI:
 
     @app.get("/research", response_class=HTMLResponse)
     def research(actor: Actor = Depends(actor_dep), hub: Hub = Depends(hub_dep)) -> str:  # noqa: B008
-        mine = [p for p in list_projects(hub, actor) if actor.username in p.researchers]
-        return pages.projects(actor, mine)
+        return pages.projects(actor, list_projects(hub, actor, mine=True))
 
     @app.get("/research/{slug}", response_class=HTMLResponse)
     def workspace_page(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
                        hub: Hub = Depends(hub_dep)) -> str:  # noqa: B008
         try:
-            views = Workspace(hub, actor, slug).views()
+            views = workspace_views(hub, actor, slug)
         except (CommonGroundError, PermissionDenied) as exc:
             raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
         return pages.workspace(actor, slug, views)
@@ -113,7 +111,7 @@ def create_app(hub_path: Path) -> FastAPI:
     def api_views(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
                   hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
         try:
-            return {"views": Workspace(hub, actor, slug).views()}
+            return {"views": workspace_views(hub, actor, slug)}
         except (CommonGroundError, PermissionDenied) as exc:
             raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
 
@@ -121,7 +119,7 @@ def create_app(hub_path: Path) -> FastAPI:
     def api_query(slug: str, query: Query, actor: Actor = Depends(actor_dep),  # noqa: B008
                   hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
         try:
-            table = Workspace(hub, actor, slug).sql(query.sql)
+            table = query_workspace(hub, actor, slug, query.sql)
         except QueryRefused as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
         except (CommonGroundError, PermissionDenied) as exc:

@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 
 from commonground.governance import Actor
-from commonground.research.projects import ProjectView
+from commonground.research import ProjectView
 
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 

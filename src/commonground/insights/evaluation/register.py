@@ -97,6 +97,7 @@ def add_intervention(hub: Hub, actor: Actor, *, name: str, places: Iterable[str]
 
 
 def list_interventions(hub: Hub, actor: Actor) -> list[InterventionView]:
+    """Every registered intervention: what, where, when, by whom, and its outcome measure."""
     require(hub, actor, "intervention.read", _resource("", None))
     with hub.sessions()() as session:
         rows = session.scalars(select(Intervention).order_by(Intervention.id)).all()
@@ -198,6 +199,7 @@ def record_evaluation(hub: Hub, actor: Actor, intervention_id: int, method: str,
 
 
 def list_evaluations(hub: Hub, actor: Actor, intervention_id: int) -> list[dict[str, Any]]:
+    """The evaluations recorded for an intervention (aggregate estimates, never records)."""
     require(hub, actor, "intervention.read", _resource("", intervention_id))
     with hub.sessions()() as session:
         rows = session.scalars(select(Evaluation).where(
