@@ -3,7 +3,8 @@
 Used by `bench/link.py` and the quality tests: each partner extract is validated and
 pseudonymised under its contract (with Bloom filters, as partners may choose), or only
 normalised (`PlainTokeniser`, the raw-identifier baseline), then brought to mentions by the
-same SQL the hub runs.
+same SQL the hub runs. The contracts are the county's own (`simulate`, which writes the
+extracts), parsed by `contribute`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from commonground.contribute.contract import load_contracts
 from commonground.contribute.package import reconcile_columns
 from commonground.contribute.pseudonymise import Tokeniser, pseudonymise
 from commonground.contribute.readers import read_extract
@@ -22,25 +24,22 @@ from commonground.engines import Engine
 from commonground.link.mentions import DatasetInput, mentions_pipeline
 from commonground.link.schema import EntityKind
 from commonground.link.standalone import PlainTokeniser
+from commonground.simulate import contracts_folder
 
 
 def address_columns() -> dict[str, str]:
     """dataset ref -> its subject-less address column (the record's own address)."""
-    from commonground.demo_partnership import contracts
-
     return {ref: next(c.name for c in ct.identifiers if c.identifier == "address"
                       and not c.subject)
-            for ref, ct in contracts().items()
+            for ref, ct in load_contracts(contracts_folder()).items()
             if any(c.identifier == "address" and not c.subject for c in ct.identifiers)}
 
 
 def county_mentions(partners: Path, engine: Engine, tokeniser: Tokeniser | PlainTokeniser,
                     *, bloom: bool = True) -> dict[EntityKind, pa.Table]:
     """Person and address mentions of every partner extract under `partners`."""
-    from commonground.demo_partnership import contracts
-
     inputs, tables = [], {}
-    for i, (ref, contract) in enumerate(contracts().items()):
+    for i, (ref, contract) in enumerate(load_contracts(contracts_folder()).items()):
         org, name = ref.split("/")
         extract = read_extract(next((Path(partners) / org).glob(f"{name}.*")))
         present, _ = reconcile_columns(extract, contract)
