@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from commonground.contribute.contract import load_contracts
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.pseudonymise import Tokeniser
 from commonground.engines import Engine, get_engine
@@ -35,6 +36,9 @@ from commonground.link.evaluate import (
 )
 from commonground.link.resolve import candidate_pairs
 from commonground.link.standalone import PlainTokeniser
+from commonground.simulate import contracts_folder
+
+CONTRACTS = load_contracts(contracts_folder())
 
 # Identifiers beyond the name that make two person mentions one person when they agree.
 CORROBORATING = ("dob", "dob_unordered", "address", "postcode", "national_id")
@@ -68,7 +72,7 @@ def county(people: int, engine: Engine, seed: int
         results: dict[tuple[str, str], str] = {}
         notes: list[str] = []
         for label, tokeniser in (("tokens", Tokeniser(key)), ("raw", PlainTokeniser())):
-            mentions = county_mentions(Path(tmp) / "partners", engine, tokeniser)
+            mentions = county_mentions(Path(tmp) / "partners", CONTRACTS, engine, tokeniser)
             for kind, spec in ((PERSON.kind, PERSON), (ADDRESS.kind, ADDRESS)):
                 # Every candidate pair kept (clusters depend on the threshold alone): the
                 # supervised limit below learns from all of them.
@@ -77,7 +81,7 @@ def county(people: int, engine: Engine, seed: int
                 result = resolve(mentions[kind], every_pair, engine, seed=seed)
                 seconds = time.perf_counter() - clock
                 predicted = result.clusters.rename_columns(["unique_id", "entity"])
-                truth = county_truth(Path(tmp) / "truth", kind, address_columns())
+                truth = county_truth(Path(tmp) / "truth", kind, address_columns(CONTRACTS))
                 figures = score(predicted, truth)
                 results[(kind, label)] = (
                     f"F1 {figures['pairwise_f1']:.4f} (P {figures['pairwise_precision']:.3f} "
@@ -93,7 +97,8 @@ def county(people: int, engine: Engine, seed: int
 
 def ceiling_note(mentions: pa.Table, truth_dir: Path, predicted: pa.Table) -> str:
     """What the county's person data allows at best (see link.evaluate.evidence_ceiling)."""
-    c = evidence_ceiling(mentions, county_truth(truth_dir, "person", address_columns()),
+    truth = county_truth(truth_dir, "person", address_columns(CONTRACTS))
+    c = evidence_ceiling(mentions, truth,
                          ("given", "family"), CORROBORATING, predicted)
     total = c["true_pairs"]
     return (f"county persons, the data's limit: of {total:,} true pairs {c['corroborated']:,} "
@@ -132,13 +137,13 @@ def scale(records: int, engine: Engine, threads: int) -> None:
         clock = time.perf_counter()
         # Mentions are made on DuckDB whichever engine links: contribution is not the part
         # being timed, and it is timed in bench/contribute.py.
-        mentions = county_mentions(Path(tmp) / "partners", get_engine("duckdb"),
+        mentions = county_mentions(Path(tmp) / "partners", CONTRACTS, get_engine("duckdb"),
                                    Tokeniser(key))["person"]
         prepared = time.perf_counter() - clock
         clock = time.perf_counter()
         result = resolve(mentions, PERSON, engine, seed=1, threads=threads, max_pairs=1e6)
         seconds = time.perf_counter() - clock
-        truth = county_truth(Path(tmp) / "truth", "person", address_columns())
+        truth = county_truth(Path(tmp) / "truth", "person", address_columns(CONTRACTS))
         figures = score(result.clusters.rename_columns(["unique_id", "entity"]), truth)
         compared = candidate_pairs(mentions, PERSON, engine, threads=threads)
     f = result.figures

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from commonground.demo_insights import coverage
+from commonground.demo.insights import coverage
 
 
 def main() -> None:

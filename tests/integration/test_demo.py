@@ -89,7 +89,7 @@ def test_hub_has_a_database_and_partners_sit_beside_it(demo_run: tuple[Path, dic
 def shared_values(partners: Path) -> set[str]:
     """Every value of the partners' non-identifier columns, as text."""
     from commonground.contribute.readers import read_extract
-    from commonground.demo_partnership import contracts
+    from commonground.demo.context import contracts
 
     values: set[str] = set()
     for ref, contract in contracts().items():

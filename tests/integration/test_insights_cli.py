@@ -18,9 +18,9 @@ from tests.unit.test_hotspots import police_uk_files
 from typer.testing import CliRunner
 
 from commonground.commands.insights import insights_app, intervention_app
-from commonground.demo_insights import candidate_places, place_id, simulate_outcomes
 from commonground.governance import actor_for, add_organisation, add_person
 from commonground.insights.evaluation import trial_allocation
+from commonground.simulate.trial import candidate_places, place_id, simulate_outcomes
 from commonground.store import init_hub, open_hub
 
 app = typer.Typer()

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from commonground.demo_insights import candidate_places, place_id, simulate_outcomes
 from commonground.governance import Actor, add_organisation, add_person
 from commonground.governance.audit import entries
 from commonground.insights.evaluation import (
@@ -26,6 +25,7 @@ from commonground.insights.evaluation import (
     wdd_test,
 )
 from commonground.insights.evaluation.models import Trial
+from commonground.simulate.trial import candidate_places, place_id, simulate_outcomes
 from commonground.store import Hub, current_revision, init_hub
 from commonground.store.database import downgrade, migrate
 

@@ -13,11 +13,15 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from commonground.contribute.contract import load_contracts
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.pseudonymise import Tokeniser
 from commonground.engines import Engine, get_engine
 from commonground.link import ADDRESS, PERSON, resolve
 from commonground.link.county import county_mentions
+from commonground.simulate import contracts_folder
+
+CONTRACTS = load_contracts(contracts_folder())
 
 KEY = PartnershipKey(b"spec-key-spec-key-spec-key-spec!")
 
@@ -28,7 +32,7 @@ def mentions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pa.Table]:
 
     folder = tmp_path_factory.mktemp("county")
     simulate_county(CountyConfig(people=500, seed=11), folder, lambda *_: None)
-    found: dict[str, pa.Table] = county_mentions(Path(folder) / "partners",
+    found: dict[str, pa.Table] = county_mentions(Path(folder) / "partners", CONTRACTS,
                                                  get_engine("duckdb"), Tokeniser(KEY))
     return found
 

@@ -59,3 +59,62 @@ def test_import_commonground_works_without_pyspark() -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "42"
     assert lines[1].startswith("spark: the Spark engine needs the spark extra")
+
+
+def _our_imports(path: Path) -> set[str]:
+    """Full names of the commonground modules a file imports (`from commonground import x`
+    counts as `commonground.x`)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            if node.module == "commonground":
+                found.update(f"commonground.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "commonground"}
+
+
+def _is_demo(module: str) -> bool:
+    return module == "commonground.demo" or module.startswith("commonground.demo.")
+
+
+def test_no_domain_room_imports_the_demo() -> None:
+    # The demo is a caller of the rooms, like the CLI and the web app, never a dependency.
+    callers = {"demo", "commands", "server", "cli.py"}
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE).parts[0] not in callers
+        and any(_is_demo(name) for name in _our_imports(path))
+    ]
+    assert offenders == []
+
+
+def test_the_demo_checker_sees_every_spelling(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("from commonground import demo\nimport commonground.demo.run\n"
+                      "from commonground.demo.context import DemoContext\n")
+    assert {n for n in _our_imports(sample) if _is_demo(n)} == {
+        "commonground.demo", "commonground.demo.run", "commonground.demo.context"}
+
+
+def test_demo_stages_import_the_context_never_the_runner() -> None:
+    # The package's __init__ imports the runner, and the runner every stage: a stage that
+    # imported either would close a cycle. Stages share what they need through context.py.
+    demo = PACKAGE / "demo"
+    graph = {f"commonground.demo.{p.stem}" if p.stem != "__init__" else "commonground.demo":
+             {n for n in _our_imports(p) if _is_demo(n)} for p in demo.glob("*.py")}
+    runner = {"commonground.demo", "commonground.demo.run"}
+    for module, imported in graph.items():
+        if module not in runner:
+            assert imported <= {"commonground.demo.context"}, (module, imported)
+    assert graph["commonground.demo.context"] == set()
+    assert "commonground.demo.run" in graph["commonground.demo"]
+
+
+def test_simulate_imports_nothing_of_ours_but_itself() -> None:
+    # The synthetic county is a leaf: rooms and the demo may read it, it reads none of them.
+    for path in (PACKAGE / "simulate").rglob("*.py"):
+        others = {n for n in _our_imports(path) if not n.startswith("commonground.simulate")}
+        assert others == set(), (path, others)

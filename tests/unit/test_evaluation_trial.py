@@ -7,7 +7,7 @@ almost all be covered (under 95% coverage, 7 or more of 8 happens 94% of the tim
 
 from __future__ import annotations
 
-from commonground.demo_insights import TRUE_EFFECT, rehearse_trial
+from commonground.demo.insights import TRUE_EFFECT, rehearse_trial
 
 
 def test_trial_interval_covers_the_true_effect_for_most_seeds() -> None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from commonground.contribute.contract import load_contracts
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.pseudonymise import Tokeniser
 from commonground.engines import get_engine
@@ -22,6 +23,9 @@ from commonground.link import ADDRESS, PERSON, resolve, score
 from commonground.link.county import address_columns, county_mentions
 from commonground.link.evaluate import county_truth
 from commonground.link.standalone import PlainTokeniser
+from commonground.simulate import contracts_folder
+
+CONTRACTS = load_contracts(contracts_folder())
 
 KEY = PartnershipKey(b"test-key-test-key-test-key-00000")
 # Every scored pair of the fixture's runs, by "kind label". The runs keep every pair, not
@@ -40,14 +44,14 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
     figures: dict[str, dict[str, float]] = {}
     with get_engine("duckdb") as engine:
         for label, tokeniser in (("tokens", Tokeniser(KEY)), ("raw", PlainTokeniser())):
-            mentions = county_mentions(folder / "partners", engine, tokeniser)
+            mentions = county_mentions(folder / "partners", CONTRACTS, engine, tokeniser)
             MENTIONS[label] = mentions["person"]
             for spec in (PERSON, ADDRESS):
                 kind = spec.kind
                 every_pair = dataclasses.replace(spec, review_band=(1e-12, spec.review_band[1]))
                 result = resolve(mentions[kind], every_pair, engine, seed=42)
                 predicted = result.clusters.rename_columns(["unique_id", "entity"])
-                truth = county_truth(folder / "truth", kind, address_columns())
+                truth = county_truth(folder / "truth", kind, address_columns(CONTRACTS))
                 figures[f"{kind} {label}"] = score(predicted, truth)
                 PAIRS[f"{kind} {label}"] = result.pairs
                 MODELS[f"{kind} {label}"] = result.model

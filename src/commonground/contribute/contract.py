@@ -166,6 +166,12 @@ def load_contract(path: Path) -> Contract:
     return parse_contract(document, str(path))
 
 
+def load_contracts(folder: Path) -> dict[str, Contract]:
+    """Every `<org>/<dataset>.yaml` under `folder`, by 'org/dataset', in a stable order."""
+    return {f"{p.parent.name}/{p.stem}": load_contract(p)
+            for p in sorted(Path(folder).glob("*/*.yaml"))}
+
+
 def builtin_contract(name: str) -> Contract:
     """A contract shipped with CommonGround (e.g. `police_uk_street`)."""
     folder = resources.files("commonground.contribute") / "contracts"

@@ -3,17 +3,20 @@
 Used by `bench/link.py` and the quality tests: each partner extract is validated and
 pseudonymised under its contract (with Bloom filters, as partners may choose), or only
 normalised (`PlainTokeniser`, the raw-identifier baseline), then brought to mentions by the
-same SQL the hub runs.
+same SQL the hub runs. The callers hand over the county's contracts
+(`load_contracts(simulate.contracts_folder())`): a domain room does not import the simulator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from commonground.contribute.contract import Contract
 from commonground.contribute.package import reconcile_columns
 from commonground.contribute.pseudonymise import Tokeniser, pseudonymise
 from commonground.contribute.readers import read_extract
@@ -24,23 +27,20 @@ from commonground.link.schema import EntityKind
 from commonground.link.standalone import PlainTokeniser
 
 
-def address_columns() -> dict[str, str]:
+def address_columns(contracts: Mapping[str, Contract]) -> dict[str, str]:
     """dataset ref -> its subject-less address column (the record's own address)."""
-    from commonground.demo_partnership import contracts
-
     return {ref: next(c.name for c in ct.identifiers if c.identifier == "address"
                       and not c.subject)
-            for ref, ct in contracts().items()
+            for ref, ct in contracts.items()
             if any(c.identifier == "address" and not c.subject for c in ct.identifiers)}
 
 
-def county_mentions(partners: Path, engine: Engine, tokeniser: Tokeniser | PlainTokeniser,
-                    *, bloom: bool = True) -> dict[EntityKind, pa.Table]:
+def county_mentions(partners: Path, contracts: Mapping[str, Contract], engine: Engine,
+                    tokeniser: Tokeniser | PlainTokeniser, *, bloom: bool = True
+                    ) -> dict[EntityKind, pa.Table]:
     """Person and address mentions of every partner extract under `partners`."""
-    from commonground.demo_partnership import contracts
-
     inputs, tables = [], {}
-    for i, (ref, contract) in enumerate(contracts().items()):
+    for i, (ref, contract) in enumerate(contracts.items()):
         org, name = ref.split("/")
         extract = read_extract(next((Path(partners) / org).glob(f"{name}.*")))
         present, _ = reconcile_columns(extract, contract)

@@ -8,8 +8,9 @@ from .config import CountyConfig, CountySummary
 from .county import simulate_county
 from .crime import Treatment, simulate_crimes
 from .geography import load_lsoas
+from .records import contracts_folder
 
 __all__ = [
-    "CountyConfig", "CountySummary", "Treatment", "load_lsoas", "simulate_county",
-    "simulate_crimes",
+    "CountyConfig", "CountySummary", "Treatment", "contracts_folder", "load_lsoas",
+    "simulate_county", "simulate_crimes",
 ]

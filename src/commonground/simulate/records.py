@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +22,14 @@ TRUTH_SCHEMA = pa.schema([
     ("other_person_id", pa.int64()),  # a second person named (police suspect), else null
     ("site_id", pa.int64()),  # exploitation site this record is a trace of, else null
 ])
+
+
+def contracts_folder() -> Path:
+    """The dataset contract of each partner file, as `<agency>/<dataset>.yaml`.
+
+    Kept beside the writers so a change to a file's columns and its contract go together;
+    parsing them is the contribute room's work (`contribute.contract.load_contracts`)."""
+    return Path(str(resources.files("commonground.simulate") / "contracts"))
 
 
 @dataclass

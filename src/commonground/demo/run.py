@@ -2,7 +2,8 @@
 
 The partners' raw extracts stand for data held at each partner's own site, so they are written
 beside the hub (HUB-partners/), never inside it. Each stage returns its figures and, where the
-ground truth allows, the same figure from the truth; later rooms add their stages to `STAGES`.
+ground truth allows, the same figure from the truth; later rooms add their stages to `STAGES`,
+one module per stage beside this one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,36 +20,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from commonground.engines import Engine, get_engine
+from commonground.demo.context import DEMO_MARKER, DemoContext, Progress
+from commonground.demo.contribute import stage_contribute
+from commonground.demo.hub import stage_hub
+from commonground.demo.insights import stage_insights
+from commonground.demo.link import stage_link
+from commonground.demo.partnership import stage_partnership
+from commonground.demo.research import stage_research
+from commonground.demo.simulate import stage_simulate
+from commonground.engines import get_engine
 from commonground.errors import CommonGroundError
-from commonground.store import Hub, Run, init_hub
-
-DEMO_MARKER = ".commonground-demo"
-Progress = Callable[[str, float], None]
-
-@dataclass
-class DemoContext:
-    hub_dir: Path
-    partners_dir: Path
-    people: int
-    seed: int
-    engine: Engine
-    progress: Progress
-    hub: Hub | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def extracts(self) -> Path:
-        return self.partners_dir / "partners"
-
-    @property
-    def truth(self) -> Path:
-        return self.partners_dir / "truth"
-
-    def require_hub(self) -> Hub:
-        if self.hub is None:
-            raise CommonGroundError("the hub stage has not run")
-        return self.hub
+from commonground.store import Hub, Run
 
 
 def _clear_demo_folder(folder: Path, what: str) -> None:
@@ -61,55 +42,6 @@ def _clear_demo_folder(folder: Path, what: str) -> None:
             f"{folder} already exists and was not made by the demo; choose another {what} folder"
         )
     shutil.rmtree(folder)
-
-
-def stage_simulate(ctx: DemoContext) -> dict[str, Any]:
-    from commonground.simulate import CountyConfig, simulate_county
-
-    def report(stage: str, fraction: float) -> None:
-        ctx.progress(f"simulate: {stage}", fraction)
-
-    summary = simulate_county(CountyConfig(people=ctx.people, seed=ctx.seed), ctx.partners_dir,
-                              report)
-    (ctx.partners_dir / DEMO_MARKER).write_text("made by `commonground demo`\n")
-    return {"partners_dir": str(ctx.partners_dir), **summary.to_dict()}
-
-
-def stage_hub(ctx: DemoContext) -> dict[str, Any]:
-    hub = init_hub(ctx.hub_dir)
-    (ctx.hub_dir / DEMO_MARKER).write_text("made by `commonground demo`\n")
-    ctx.hub = hub
-    return hub.describe()
-
-
-def stage_partnership(ctx: DemoContext) -> dict[str, Any]:
-    from commonground.demo_partnership import stage_partnership as run
-
-    return run(ctx)
-
-
-def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
-    from commonground.demo_partnership import stage_contribute as run
-
-    return run(ctx)
-
-
-def stage_link(ctx: DemoContext) -> dict[str, Any]:
-    from commonground.demo_link import stage_link as run
-
-    return run(ctx)
-
-
-def stage_insights(ctx: DemoContext) -> dict[str, Any]:
-    from commonground.demo_insights import stage_insights as run
-
-    return run(ctx)
-
-
-def stage_research(ctx: DemoContext) -> dict[str, Any]:
-    from commonground.demo_research import stage_research as run
-
-    return run(ctx)
 
 
 STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
@@ -174,8 +106,7 @@ def run_demo(
     finally:
         if ctx.hub is not None:
             ctx.hub.close()
-        if engine.name == "duckdb":
-            engine.close()  # the Spark session is shared by the process and outlives a run
+        engine.close()  # DuckDB: its own connection; Spark: a no-op, the shared session lives on
     return {"hub": str(hub_dir), "partners": str(partners_dir), "engine": engine.name,
             "stages": stages}
 

@@ -1,65 +1,35 @@
 """The demo's insights stage: hotspots on the county's crimes, and a randomised trial whose
 true effect is known, evaluated exactly as pre-registered.
 
-`rehearse_trial` is the trial on its own (allocate, simulate outcomes with a known effect,
-analyse): the demo runs it once through the hub's register, bench/trial.py runs it over
-hundreds of seeds to check that the 95% interval covers the truth 95% of the time.
+The simulation half of the trial lives beside the simulator (`simulate.trial`); here it meets
+the analysis. `rehearse_trial` is the trial on its own (allocate, simulate outcomes with a
+known effect, analyse): the demo runs it once through the hub's register, bench/trial.py runs
+it over hundreds of seeds to check that the 95% interval covers the truth 95% of the time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from commonground.demo.context import DemoContext
 from commonground.insights.evaluation import (
     allocate,
     default_plan,
     run_plan,
     trial_power,
 )
-from commonground.simulate import Treatment, simulate_crimes
-
-if TYPE_CHECKING:
-    from commonground.demo import DemoContext
-
-TRIAL_START = np.datetime64("2019-01-07")  # a Monday: periods are whole weeks
-TRUE_EFFECT = -0.25
-
-
-def candidate_places(seed: int, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hot places scattered over a 20 km square of Essex, with weekly crime rates."""
-    rng = np.random.default_rng([seed, 7])
-    easting = rng.uniform(560_000, 580_000, n)
-    northing = rng.uniform(200_000, 220_000, n)
-    weekly = rng.gamma(2.0, 0.75, n)
-    return easting, northing, weekly
-
-
-def simulate_outcomes(seed: int, easting: np.ndarray, northing: np.ndarray,
-                      weekly: np.ndarray, treated: np.ndarray, *, weeks_before: int,
-                      weeks_after: int, effect: float) -> list[tuple[str, int, float]]:
-    """Weekly crime counts per place; treated places' intensity times (1 + effect) after."""
-    weeks = weeks_before + weeks_after
-    start_treatment = TRIAL_START + np.timedelta64(7 * weeks_before, "D")
-    end = TRIAL_START + np.timedelta64(7 * weeks, "D")
-    events = simulate_crimes(
-        np.random.default_rng([seed, 11]), easting, northing, weekly * weeks, TRIAL_START,
-        7 * weeks, treatments=[Treatment(treated, start_treatment, end, effect)])
-    week = ((events.time - TRIAL_START.astype("datetime64[s]")) // np.timedelta64(7, "D"))
-    counts = np.zeros((len(weekly), weeks))
-    np.add.at(counts, (events.place, week.astype(np.int64)), 1.0)
-    return [(place_id(i), w, float(counts[i, w])) for i in range(len(weekly))
-            for w in range(weeks)]
-
-
-def place_id(index: int) -> str:
-    return f"P{index:04d}"
+from commonground.simulate.trial import (
+    TRUE_EFFECT,
+    candidate_places,
+    hot_places,
+    place_id,
+    simulate_outcomes,
+)
 
 
 def rehearse_trial(seed: int, *, places: int = 100, weeks_before: int = 12,
@@ -88,18 +58,6 @@ def summarise(result: dict[str, Any], effect: float) -> dict[str, Any]:
             "p_value": primary["p_value"],
             "permutation_p": result["secondary"].get("permutation", {}).get("p_value"),
             "sms_level": primary["sms_level"]}
-
-
-def _hot_places(truth: Path, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The county's n most crime-ridden addresses and their weekly rates (from truth)."""
-    crimes = pq.read_table(truth / "crimes.parquet", columns=["address_id", "easting",
-                                                              "northing"])
-    counts = crimes.group_by(["address_id", "easting", "northing"]).aggregate(
-        [("address_id", "count")])
-    top = counts.sort_by([("address_id_count", "descending"), ("address_id", "ascending")])[:n]
-    weeks = 52.0
-    weekly = np.asarray(pc.cast(top["address_id_count"], "float64")) / weeks
-    return (np.asarray(top["easting"], float), np.asarray(top["northing"], float), weekly)
 
 
 def _partner_points(ctx: DemoContext) -> tuple[dict[str, Any], dict[str, int]]:
@@ -169,7 +127,7 @@ def stage_insights(ctx: DemoContext, places: int = 100, seed: int | None = None
     figures: dict[str, Any] = {"hotspots": _hotspot_backtest(ctx)}
     ctx.progress("insights: trial", 0.5)
     seed = ctx.seed if seed is None else seed
-    easting, northing, weekly = _hot_places(ctx.truth, places)
+    easting, northing, weekly = hot_places(ctx.truth, places)
     ids = [place_id(i) for i in range(len(weekly))]
     analyst = actor_for(hub, "police-analyst")
     weeks_before, weeks_after = 12, 12

@@ -5,8 +5,9 @@ through the airlock with its small cells suppressed, two reviews, a release."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from commonground.demo.context import DemoContext
 from commonground.governance import actor_for, add_organisation, add_person
 from commonground.research.airlock import (
     download_output,
@@ -17,9 +18,6 @@ from commonground.research.airlock import (
 )
 from commonground.research.projects import decide, propose_project, today_utc
 from commonground.research.workspace import Workspace
-
-if TYPE_CHECKING:
-    from commonground.demo import DemoContext
 
 PROJECT = "modern-slavery-signals"
 DATASETS = {

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from commonground.demo.context import DemoContext
 from commonground.governance import actor_for
 from commonground.link import evaluate_hub, run_linkage
-
-if TYPE_CHECKING:
-    from commonground.demo import DemoContext
 
 ANALYST = "police-analyst"
 
