@@ -4,12 +4,12 @@
     summary = simulate_county(CountyConfig(people=50_000, seed=1), Path("county"))
 """
 
-from .config import CountyConfig, CountySummary
+from .config import CountyConfig, CountySummary, SimulationRefused
 from .county import simulate_county
 from .crime import Treatment, simulate_crimes
 from .geography import load_lsoas
 
 __all__ = [
-    "CountyConfig", "CountySummary", "Treatment", "load_lsoas", "simulate_county",
-    "simulate_crimes",
+    "CountyConfig", "CountySummary", "SimulationRefused", "Treatment", "load_lsoas",
+    "simulate_county", "simulate_crimes",
 ]
