@@ -6,7 +6,6 @@ stdout; progress and logs go to stderr. Errors are one sentence and a non-zero e
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -88,7 +87,9 @@ def demo(
         Path | None,
         typer.Option(help="Where the partners' raw extracts go (default: HUB-partners)."),
     ] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    engine: Annotated[
+        str | None, typer.Option(help="duckdb (default) or spark; or $COMMONGROUND_ENGINE."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Build a hub from the synthetic county and run every stage end to end."""
@@ -147,25 +148,30 @@ def _one_sentence(exc: BaseException) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def main() -> None:
-    """Entry point: run the app and turn any error into one sentence and exit code 1."""
-    from commonground.engines import EngineError, EngineUnavailable
-    from commonground.errors import CommonGroundError
-    from commonground.store import HubError
+# The operating system's refusals about the user's own paths, raised by libraries we call:
+# as actionable as our own errors, and worded well enough by the OS.
+_OS_REFUSALS = (FileExistsError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                PermissionError)
 
-    expected = (CommonGroundError, HubError, EngineError, EngineUnavailable, ValueError,
-                FileExistsError, FileNotFoundError, LookupError, PermissionError)
+
+def main() -> None:
+    """Entry point: run the app and turn an error a user can act on into one sentence and its
+    exit code (`commonground.errors`); anything else is a bug, shown as such."""
+    from commonground import settings
+    from commonground.errors import status_of
+
     try:
         app(prog_name="commonground")
-    except expected as exc:
-        # Plain text, not Rich: no wrapping, and no markup read into the message's brackets.
-        sys.stderr.write(f"Error: {_one_sentence(exc)}\n")
-        sys.exit(1)
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
-        if os.environ.get("COMMONGROUND_DEBUG"):
+        status = status_of(exc)
+        if status is not None or isinstance(exc, _OS_REFUSALS):
+            # Plain text, not Rich: no wrapping, and no markup read into the message's brackets.
+            sys.stderr.write(f"Error: {_one_sentence(exc)}\n")
+            sys.exit(status[0] if status else 1)
+        if settings.current().debug:
             raise
         sys.stderr.write(f"Error: unexpected {type(exc).__name__}; "
                          "run again with COMMONGROUND_DEBUG=1 to see the details.\n")

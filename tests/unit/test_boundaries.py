@@ -36,14 +36,27 @@ def test_the_checker_itself_sees_an_import(tmp_path: Path) -> None:
     assert _imports(sample) >= {"duckdb", "pyspark"}
 
 
+# The base layer beneath the rooms: imports nothing of ours, so every room may import it.
+BASE_LAYER = ("commonground.settings",)
+
+
 def test_store_and_engines_import_nothing_of_ours_but_themselves() -> None:
     for room in ("store", "engines"):
         for path in (PACKAGE / room).rglob("*.py"):
             tree = ast.parse(path.read_text())
             for node in ast.walk(tree):
                 if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                    if node.module.startswith("commonground."):
-                        assert node.module.startswith(f"commonground.{room}"), (path, node.module)
+                    modules = ([f"commonground.{a.name}" for a in node.names]
+                               if node.module == "commonground" else [node.module])
+                    for module in modules:
+                        if module.startswith("commonground.") and module not in BASE_LAYER:
+                            assert module.startswith(f"commonground.{room}"), (path, module)
+
+
+def test_the_base_layer_imports_nothing_of_ours() -> None:
+    for module in BASE_LAYER:
+        path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+        assert not {"commonground"} & _imports(path), path
 
 
 def test_import_commonground_works_without_pyspark() -> None:

@@ -26,7 +26,7 @@ from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.pseudonymise import Tokeniser, derived_values
 from commonground.contribute.validate import ident, literal
 from commonground.engines import Engine, ParquetSource, Pipeline
-from commonground.errors import CommonGroundError
+from commonground.errors import CommonGroundError, InvalidInput
 from commonground.governance import Actor, Resource, may, record, require
 from commonground.store import Dataset, DatasetVersion, Erasure, Organisation
 from commonground.store.hub import Hub
@@ -38,6 +38,14 @@ REQUEST_KINDS = ("given_name", "family_name", "dob", "postcode", "address", "nhs
                  "phone", "email")
 
 
+def _date_of_birth(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        # Not Python's message: it would repeat the date of birth.
+        raise InvalidInput("a date of birth must be a date like 1990-11-03") from None
+
+
 def erasure_tokens(key: PartnershipKey, identifiers: Mapping[str, str]) -> dict[str, str]:
     """At source: the exact tokens of a person's identifiers, by identifier kind."""
     unknown = sorted(set(identifiers) - set(REQUEST_KINDS))
@@ -46,7 +54,7 @@ def erasure_tokens(key: PartnershipKey, identifiers: Mapping[str, str]) -> dict[
     tokeniser = Tokeniser(key)
     tokens: dict[str, str] = {}
     for kind, value in identifiers.items():
-        raw: pa.Array = (pa.array([date.fromisoformat(value)]) if kind == "dob"
+        raw: pa.Array = (pa.array([_date_of_birth(value)]) if kind == "dob"
                          else pa.array([value]))
         plain = derived_values(kind, raw)["token"]
         tokens[kind] = tokeniser.tokens(f"{kind}.token", plain)[0].as_py()

@@ -15,9 +15,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from commonground import settings
 from commonground.errors import CommonGroundError
 
-KEY_FILE_VAR = "COMMONGROUND_KEY_FILE"
+KEY_FILE_VAR = settings.KEY_FILE.name
 
 
 class KeyError_(CommonGroundError):
@@ -56,7 +57,8 @@ def create_key(path: Path) -> PartnershipKey:
 
 def load_key(path: Path | None = None) -> PartnershipKey:
     """Load the key from `path` or $COMMONGROUND_KEY_FILE."""
-    chosen = path or (Path(os.environ[KEY_FILE_VAR]) if os.environ.get(KEY_FILE_VAR) else None)
+    key_file = settings.current().key_file
+    chosen = path or (Path(key_file) if key_file else None)
     if chosen is None:
         raise KeyError_(f"no partnership key given: pass --key FILE or set {KEY_FILE_VAR}")
     try:

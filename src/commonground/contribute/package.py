@@ -41,6 +41,7 @@ from commonground.contribute.quarantine import quarantine_tables
 from commonground.contribute.readers import ROW, Extract, ReadError, read_extract
 from commonground.contribute.validate import PROBLEMS, ident, validation_pipeline
 from commonground.engines import Engine, Pipeline, Session
+from commonground.errors import Conflict
 
 PACKAGE_FORMAT = 2
 DATA = "data"  # a folder of part-*.parquet files, as the engine writes them
@@ -131,7 +132,7 @@ def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine,
     out = Path(out)
     folder = out / "package"
     if folder.exists():
-        raise FileExistsError(f"{folder} already exists; choose an empty output folder")
+        raise Conflict(f"{folder} already exists; choose an empty output folder")
     extract = read_extract(Path(path))
     present, extra = reconcile_columns(extract, contract)
     today = today or datetime.now(UTC).date()

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from commonground.engines import Engine, Pipeline, Source
+from commonground.errors import NotFound
 from commonground.store import Dataset, DatasetVersion, Hub, Organisation
 from commonground.store.lake import content_hash, dataset_folder, schema_of, write_manifest
 
@@ -49,7 +50,7 @@ def ensure_dataset(hub: Hub, org_slug: str, dataset: str, description: str = "")
     with hub.sessions().begin() as session:
         org = session.scalar(select(Organisation).where(Organisation.slug == org_slug))
         if org is None:
-            raise LookupError(f"no organisation '{org_slug}' in this hub")
+            raise NotFound(f"no organisation '{org_slug}' in this hub")
         found = session.scalar(
             select(Dataset).where(Dataset.organisation_id == org.id, Dataset.name == dataset)
         )
@@ -76,7 +77,7 @@ def write_version(
             .where(Organisation.slug == org_slug, Dataset.name == dataset)
         )
         if ds is None:
-            raise LookupError(f"no dataset '{org_slug}/{dataset}' registered in this hub")
+            raise NotFound(f"no dataset '{org_slug}/{dataset}' registered in this hub")
         number = (session.scalar(
             select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == ds.id)
         ) or 0) + 1

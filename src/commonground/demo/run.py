@@ -80,7 +80,7 @@ def run_demo(
     people: int = 50_000,
     seed: int = 1,
     partners: Path | None = None,
-    engine_name: str = "duckdb",
+    engine_name: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     hub_dir = Path(hub_dir).resolve()

@@ -5,11 +5,16 @@ A new engine is a module plus one entry in `ENGINES`; the spec suite then runs o
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
+from commonground import settings
 from commonground.engines.base import Engine, ParquetSource, Session, Source, WriteResult, redact
-from commonground.engines.errors import EngineError, EngineUnavailable
+from commonground.engines.errors import (
+    EngineError,
+    EngineUnavailable,
+    NoParquetFiles,
+    VersionExists,
+)
 from commonground.engines.pipeline import Pipeline, Step
 
 
@@ -31,7 +36,7 @@ DEFAULT_ENGINE = "duckdb"
 
 def get_engine(name: str | None = None) -> Engine:
     """The engine called `name`, else $COMMONGROUND_ENGINE, else DuckDB."""
-    chosen = (name or os.environ.get("COMMONGROUND_ENGINE") or DEFAULT_ENGINE).lower()
+    chosen = (name or settings.current().engine or DEFAULT_ENGINE).lower()
     if chosen not in ENGINES:
         raise EngineUnavailable(
             f"unknown engine '{chosen}'; choose one of: {', '.join(sorted(ENGINES))}"
@@ -45,11 +50,13 @@ __all__ = [
     "Engine",
     "EngineError",
     "EngineUnavailable",
+    "NoParquetFiles",
     "ParquetSource",
     "Pipeline",
     "Session",
     "Source",
     "Step",
+    "VersionExists",
     "WriteResult",
     "get_engine",
     "redact",

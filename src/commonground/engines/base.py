@@ -22,7 +22,7 @@ from typing import ClassVar, TypeAlias, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from commonground.engines.errors import EngineError
+from commonground.engines.errors import EngineError, NoParquetFiles, VersionExists
 from commonground.engines.pipeline import Pipeline
 
 
@@ -44,7 +44,7 @@ class ParquetSource:
             else:
                 found.append(str(p))
         if not found:
-            raise FileNotFoundError(f"no Parquet files at {', '.join(map(str, self.paths))}")
+            raise NoParquetFiles(f"no Parquet files at {', '.join(map(str, self.paths))}")
         return found
 
 
@@ -234,7 +234,7 @@ class Session:
         """
         dest = Path(dest)
         if dest.exists():
-            raise FileExistsError(f"{dest} already exists; versions are never overwritten")
+            raise VersionExists(f"{dest} already exists; versions are never overwritten")
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()

@@ -1,10 +1,19 @@
-"""Errors raised by engines: they name the step and carry its SQL, never the data."""
+"""Errors raised by engines: they name the step and carry its SQL, never the data.
+
+Engines import nothing of ours, so each error a user can act on carries its exit code and HTTP
+status as plain class attributes, the same two that `commonground.errors` gives its kinds.
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class EngineError(RuntimeError):
     """A pipeline step failed. `step` and `sql` say where; the message says why."""
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 500  # the hub's own pipeline broke, not the caller's request
 
     def __init__(self, engine: str, step: str, sql: str, cause: str) -> None:
         self.engine = engine
@@ -18,4 +27,21 @@ class EngineError(RuntimeError):
 
 
 class EngineUnavailable(RuntimeError):
-    """The engine cannot start here (a missing optional package or Java)."""
+    """The engine cannot start here (a missing optional package or Java, or an unknown name)."""
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 503
+
+
+class NoParquetFiles(FileNotFoundError):
+    """A source names folders or files that hold no Parquet."""
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 404
+
+
+class VersionExists(FileExistsError):
+    """A write would replace a folder; versions are never overwritten."""
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 409

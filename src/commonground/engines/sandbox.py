@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import duckdb
 import pyarrow as pa
@@ -28,6 +29,9 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 class SandboxRefusal(RuntimeError):
     """The query was refused or stopped; `kind` names the rule, for the audit log."""
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
 
     def __init__(self, kind: str, message: str) -> None:
         self.kind = kind

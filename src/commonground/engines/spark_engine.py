@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from commonground import settings
 from commonground.engines.base import Engine
 from commonground.engines.errors import EngineUnavailable
 
@@ -49,7 +50,7 @@ def _session(master: str) -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.ansi.enabled", "true")
-        .config("spark.driver.memory", os.environ.get("COMMONGROUND_SPARK_MEMORY", "2g"))
+        .config("spark.driver.memory", settings.current().spark_memory)
         .config("spark.sql.sources.commitProtocolClass",
                 "org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol")
         .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
@@ -129,7 +130,7 @@ class SparkEngine(Engine):
 
     def __init__(self, master: str | None = None) -> None:
         super().__init__()
-        self.spark = _session(master or os.environ.get("COMMONGROUND_SPARK_MASTER", "local[2]"))
+        self.spark = _session(master or settings.current().spark_master)
         self._cached: dict[str, Any] = {}
 
     def translate(self, sql: str) -> str:

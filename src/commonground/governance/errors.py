@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from commonground import errors
 from commonground.errors import CommonGroundError
 
 
@@ -9,17 +10,17 @@ class GovernanceError(CommonGroundError):
     """A governance rule was not met (bad input, unknown name, wrong state)."""
 
 
-class NotFound(GovernanceError, LookupError):
+class NotFound(GovernanceError, errors.NotFound):
     """An organisation, person or agreement that does not exist."""
 
 
-class InvalidTransition(GovernanceError):
+class InvalidTransition(GovernanceError, errors.Conflict):
     """An agreement cannot move to the requested state from the one it is in."""
 
 
-class AuthenticationFailed(GovernanceError):
+class AuthenticationFailed(GovernanceError, errors.AuthenticationFailed):
     """A token or user name that does not identify an active person."""
 
 
-class PermissionDenied(GovernanceError, PermissionError):
+class PermissionDenied(GovernanceError, errors.PermissionDenied):
     """The policy refused an action; the refusal is in the audit log."""

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from commonground.errors import InvalidInput
 from commonground.link.schema import ID, EntityKind
 
 
@@ -110,7 +111,7 @@ def evidence_ceiling(mentions: pa.Table, truth: pa.Table, names: tuple[str, str]
     Works on tokens as on plaintext: only equality is used.
     """
     if not others:
-        raise ValueError("name at least one identifier beyond the name in `others`")
+        raise InvalidInput("name at least one identifier beyond the name in `others`")
     given, family = names
     columns = [ID, given, family, *others]
     joined = mentions.select(columns).join(truth.select([ID, "true_entity"]), ID,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commonground.errors import CommonGroundError
+from commonground.errors import CommonGroundError, NotFound
 from commonground.governance import Actor, require
 from commonground.link.models import ReviewItem
 from commonground.link.runs import LINKAGE
@@ -44,7 +44,7 @@ def decide(hub: Hub, actor: Actor, item_id: int, decision: str) -> dict[str, Any
                 details={"item": item_id, "decision": decision})
         item = session.get(ReviewItem, item_id)
         if item is None:
-            raise CommonGroundError(f"no review item {item_id}")
+            raise NotFound(f"no review item {item_id}")
         item.status, item.decision = "decided", decision
         item.reviewer, item.decided_at = actor.username, datetime.now(UTC)
         return _view(item)

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import func, select
 
 from commonground.engines import Engine
+from commonground.errors import NotFound
 from commonground.governance import Actor, Resource, require
 from commonground.link.evaluate import county_truth, score
 from commonground.link.explain import waterfall
@@ -183,7 +184,7 @@ def entity_index(hub: Hub, actor: Actor, kind: EntityKind) -> pa.Table:
     require(hub, actor, "link.read", LINKAGE, details={"kind": kind})
     index = read_index(hub.root, kind)
     if index is None:
-        raise LookupError(f"no {kind} entity index yet; run `commonground link run` first")
+        raise NotFound(f"no {kind} entity index yet; run `commonground link run` first")
     return index
 
 

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from commonground import __version__
-from commonground.errors import CommonGroundError
+from commonground.errors import CommonGroundError, Conflict, NotFound
 from commonground.governance import Actor, PermissionDenied, Resource, record, require
 from commonground.research.disclosure import (
     Cell,
@@ -48,6 +48,18 @@ DEFAULT_THRESHOLDS = Thresholds()
 
 class AirlockError(CommonGroundError):
     """An output request cannot move the way asked."""
+
+
+class OutputNotFound(AirlockError, NotFound):
+    """No output request with that id."""
+
+
+class AirlockRefused(AirlockError, PermissionDenied):
+    """The step is someone else's to take (the author's, or a reviewer other than the author)."""
+
+
+class AirlockConflict(AirlockError, Conflict):
+    """The output request is not in the state this step needs."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +238,7 @@ def _draw(published: pd.DataFrame, title: str, path: Path) -> None:
 def _load(session: Any, output_id: int) -> tuple[OutputRequest, Project]:
     row = session.get(OutputRequest, output_id)
     if row is None:
-        raise AirlockError(f"no output request {output_id}")
+        raise OutputNotFound(f"no output request {output_id}")
     project = session.get(Project, row.project_id)
     return row, project
 
@@ -237,7 +249,7 @@ def _refuse_unless(hub: Hub, actor: Actor, allowed: bool, action: str, project: 
     if not allowed:
         record(hub, actor, action, Resource("project", name=project), "refused", None,
                {"output": output_id, "reason": why})
-        raise PermissionDenied(f"{actor.username} may not {action} output {output_id}: {why}")
+        raise AirlockRefused(f"{actor.username} may not {action} output {output_id}: {why}")
 
 
 def get_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
@@ -268,7 +280,7 @@ def submit_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
     with hub.sessions().begin() as session:
         row, project = _load(session, output_id)
         if row.state != "pending":
-            raise AirlockError(f"output {output_id} is {row.state}, not pending")
+            raise AirlockConflict(f"output {output_id} is {row.state}, not pending")
         row.state = "submitted"
         view = _view(project.slug, row)
     record(hub, actor, "output.submit", Resource("project", name=view.project), "allowed",
@@ -286,12 +298,12 @@ def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment
         require(hub, actor, "output.review", Resource("project", name=project.slug),
                 session=session, details={"output": output_id, "decision": decision})
         if actor.username == row.author:
-            raise PermissionDenied("an author cannot review their own output")
+            raise AirlockRefused("an author cannot review their own output")
         if row.state not in ("submitted", "partially_reviewed"):
-            raise AirlockError(f"output {output_id} is {row.state}; only submitted outputs "
-                               "are reviewed")
+            raise AirlockConflict(f"output {output_id} is {row.state}; only submitted outputs "
+                                  "are reviewed")
         if any(r.reviewer == actor.username for r in row.reviews):
-            raise AirlockError(f"{actor.username} has already reviewed output {output_id}")
+            raise AirlockConflict(f"{actor.username} has already reviewed output {output_id}")
         row.reviews.append(OutputReview(reviewer=actor.username, decision=decision,
                                         comment=comment))
         decisions = [r.decision for r in row.reviews]
@@ -318,7 +330,7 @@ def withdraw_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
     with hub.sessions().begin() as session:
         row, project = _load(session, output_id)
         if row.state in ("released", "withdrawn"):
-            raise AirlockError(f"output {output_id} is {row.state}")
+            raise AirlockConflict(f"output {output_id} is {row.state}")
         row.state = "withdrawn"
         return _view(project.slug, row)
 
@@ -344,8 +356,8 @@ def release_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
         require(hub, actor, "output.release", Resource("project", name=project.slug),
                 session=session, details={"output": output_id})
         if row.state != "approved":
-            raise AirlockError(f"output {output_id} is {row.state}; only approved outputs are "
-                               "released")
+            raise AirlockConflict(f"output {output_id} is {row.state}; only approved outputs are "
+                                  "released")
         source = hub.root / row.folder
         if row.kind in ("table", "figure"):
             mine = _load_cells(source)
@@ -395,7 +407,7 @@ def download_output(hub: Hub, actor: Actor, output_id: int, out: Path) -> dict[s
     if state != "released":
         record(hub, actor, "output.download", resource, "refused", None,
                {"output": output_id, "state": state})
-        raise AirlockError(f"output {output_id} is {state}; only released outputs leave")
+        raise AirlockConflict(f"output {output_id} is {state}; only released outputs leave")
     source = hub.root / "releases" / slug / str(output_id)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commonground.errors import InvalidInput
+
 ALL = "all"
 
 
@@ -101,7 +103,7 @@ def check_table(micro: pd.DataFrame, rows: Sequence[str], columns: Sequence[str]
                 thresholds: Thresholds = Thresholds()) -> CheckedTable:
     """Check a table to be built from `micro` (one row per record, `_row` its id)."""
     if not rows:
-        raise ValueError("a table needs at least one row variable")
+        raise InvalidInput("a table needs at least one row variable")
     data = micro.copy()
     for name in [*rows, *columns]:
         data[name] = data[name].astype(str)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commonground.errors import CommonGroundError
+from commonground.errors import CommonGroundError, Conflict, NotFound
 from commonground.governance import Actor, PermissionDenied, Resource, record, require
 from commonground.governance.policy import load_terms
 from commonground.research.models import Project, ProjectApproval
@@ -29,8 +29,16 @@ class ProjectError(CommonGroundError):
     """A project request or decision that cannot be accepted."""
 
 
+class ProjectNotFound(ProjectError, NotFound):
+    """No project, organisation or dataset by the name given."""
+
+
 class NotOnProject(ProjectError, PermissionDenied):
     """The person (or their organisation) has no part in the project: an audited refusal."""
+
+
+class ProjectConflict(ProjectError, Conflict):
+    """The project is not in a state for this: already exists, already decided, not active."""
 
 
 def today_utc() -> date:
@@ -88,7 +96,7 @@ def _view(project: Project, today: date) -> ProjectView:
 def _load(session: Any, slug: str) -> Project:
     project: Project | None = session.scalar(select(Project).where(Project.slug == slug))
     if project is None:
-        raise ProjectError(f"no project '{slug}'")
+        raise ProjectNotFound(f"no project '{slug}'")
     return project
 
 
@@ -120,10 +128,10 @@ def propose_project(hub: Hub, actor: Actor, *, slug: str, title: str, question: 
         require(hub, actor, "project.propose", Resource("project", name=slug), purpose,
                 session=session)
         if session.scalar(select(Project).where(Project.slug == slug)) is not None:
-            raise ProjectError(f"project '{slug}' already exists")
+            raise ProjectConflict(f"project '{slug}' already exists")
         if session.scalar(select(Organisation).where(Organisation.slug == commissioned_by)
                           ) is None:
-            raise ProjectError(f"no organisation '{commissioned_by}'")
+            raise ProjectNotFound(f"no organisation '{commissioned_by}'")
         terms = [t for t in load_terms(session) if t.in_force(day)]
         cleaned: dict[str, Any] = {}
         for ref, ask in datasets.items():
@@ -131,7 +139,7 @@ def propose_project(hub: Hub, actor: Actor, *, slug: str, title: str, question: 
             dataset = session.scalar(select(Dataset).join(Organisation).where(
                 Organisation.slug == org, Dataset.name == name))
             if dataset is None or dataset.contract is None:
-                raise ProjectError(f"dataset '{ref}' is not registered in this hub")
+                raise ProjectNotFound(f"dataset '{ref}' is not registered in this hub")
             covering = [t for t in terms if t.covers(ref) and purpose in t.purposes]
             if not covering:
                 raise ProjectError(f"no agreement in force allows purpose '{purpose}' for "
@@ -214,10 +222,10 @@ def decide(hub: Hub, actor: Actor, slug: str, decision: str, reason: str = "",
         require(hub, actor, action, Resource("project", owner=actor.organisation, name=slug),
                 project.purpose, session=session)
         if project.status != "proposed":
-            raise ProjectError(f"project '{slug}' is {project.status}; decisions are taken "
-                               "while it is proposed")
+            raise ProjectConflict(f"project '{slug}' is {project.status}; decisions are taken "
+                                  "while it is proposed")
         if any(a.organisation == actor.organisation for a in project.approvals):
-            raise ProjectError(f"{actor.organisation} has already decided on '{slug}'")
+            raise ProjectConflict(f"{actor.organisation} has already decided on '{slug}'")
         project.approvals.append(ProjectApproval(
             organisation=actor.organisation, decision=decision, decided_by=actor.username,
             reason=reason[:500]))
@@ -261,5 +269,6 @@ def active_project_for(hub: Hub, actor: Actor, slug: str, *, today: date | None 
                "approved": f"it starts on {view.starts_on.isoformat()}",
                "ended": f"it ended on {view.ends_on.isoformat()}",
                "refused": "a data provider refused it", "revoked": "it was revoked"}
-        raise ProjectError(f"project '{slug}' is not active: {why.get(view.status, view.status)}")
+        raise ProjectConflict(f"project '{slug}' is not active: "
+                              f"{why.get(view.status, view.status)}")
     return view

@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from commonground.engines import Engine, ParquetSource, Pipeline, get_engine
 from commonground.engines.sandbox import Limits, SandboxRefusal, run_sandboxed
-from commonground.errors import CommonGroundError
+from commonground.errors import CommonGroundError, Conflict, Unavailable
 from commonground.governance import Actor, Resource, record, require
 from commonground.research.projects import NotOnProject, ProjectView, active_project_for
 from commonground.store import Dataset, DatasetVersion, Organisation
@@ -142,7 +142,7 @@ def materialise(hub: Hub, project: ProjectView, engine: Engine | None = None) ->
                 DatasetVersion.dataset_id == dataset.id, DatasetVersion.state == "live")
                 .order_by(DatasetVersion.number.desc())) if dataset else None
             if dataset is None or version is None:
-                raise CommonGroundError(f"dataset '{ref}' has no data yet")
+                raise Conflict(f"dataset '{ref}' has no data yet")
             contract = {c["name"]: c for c in (dataset.contract or {}).get("columns", [])}
             source = hub.root / version.path
             present = set(pq.read_schema(next(source.glob("part-*.parquet"))).names)
@@ -231,8 +231,8 @@ class Workspace:
         try:
             import polars
         except ImportError:
-            raise CommonGroundError("polars is not installed here; use .sql() for Arrow or "
-                                    ".to_pandas()") from None
+            raise Unavailable("polars is not installed here; use .sql() for Arrow or "
+                              ".to_pandas()") from None
         return polars.from_arrow(self.sql(query))
 
 

@@ -15,14 +15,15 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
-from commonground.errors import CommonGroundError
-from commonground.governance import Actor, PermissionDenied, record
+from commonground.engines import EngineError, EngineUnavailable
+from commonground.errors import CommonGroundError, status_of
+from commonground.governance import Actor, record
 from commonground.governance.policy import Resource
-from commonground.research import QueryRefused, list_projects, query_workspace, workspace_views
+from commonground.research import list_projects, query_workspace, workspace_views
 from commonground.server import pages
 from commonground.server.auth import COOKIE, actor_of
 from commonground.store import open_hub
-from commonground.store.hub import Hub
+from commonground.store.hub import Hub, HubError
 
 MAX_ROWS_SHOWN = 1000
 
@@ -61,11 +62,25 @@ def create_app(hub_path: Path) -> FastAPI:
     def actor_dep(request: Request, hub: Hub = Depends(hub_dep)) -> Actor:  # noqa: B008
         return actor_of(hub, request)
 
+    def error_response(request: Request, status_code: int, message: str) -> Any:
+        if status_code == 401 and not request.url.path.startswith("/api/"):
+            return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+        return JSONResponse({"error": message}, status_code)
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Any:
-        if exc.status_code == 401 and not request.url.path.startswith("/api/"):
-            return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
-        return JSONResponse({"error": exc.detail}, exc.status_code)
+        return error_response(request, exc.status_code, exc.detail)
+
+    # The one mapping from our errors to HTTP: each carries its status (`commonground.errors`);
+    # the store's and engines' errors carry it too, as plain attributes. A 5xx is the hub's own
+    # trouble: its message (paths, engine steps) is for the operator, not the caller.
+    async def domain_error(request: Request, exc: Exception) -> Any:
+        _, http_status = status_of(exc) or (1, status.HTTP_500_INTERNAL_SERVER_ERROR)
+        message = str(exc) if http_status < 500 else "the hub cannot serve this request now"
+        return error_response(request, http_status, message)
+
+    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable):
+        app.add_exception_handler(kind, domain_error)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -101,29 +116,17 @@ def create_app(hub_path: Path) -> FastAPI:
     @app.get("/research/{slug}", response_class=HTMLResponse)
     def workspace_page(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
                        hub: Hub = Depends(hub_dep)) -> str:  # noqa: B008
-        try:
-            views = workspace_views(hub, actor, slug)
-        except (CommonGroundError, PermissionDenied) as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
-        return pages.workspace(actor, slug, views)
+        return pages.workspace(actor, slug, workspace_views(hub, actor, slug))
 
     @app.get("/api/projects/{slug}/views")
     def api_views(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
                   hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
-        try:
-            return {"views": workspace_views(hub, actor, slug)}
-        except (CommonGroundError, PermissionDenied) as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+        return {"views": workspace_views(hub, actor, slug)}
 
     @app.post("/api/projects/{slug}/query")
     def api_query(slug: str, query: Query, actor: Actor = Depends(actor_dep),  # noqa: B008
                   hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
-        try:
-            table = query_workspace(hub, actor, slug, query.sql)
-        except QueryRefused as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-        except (CommonGroundError, PermissionDenied) as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+        table = query_workspace(hub, actor, slug, query.sql)
         rows = table.slice(0, MAX_ROWS_SHOWN).to_pylist()
         return {"columns": table.column_names, "rows": rows, "row_count": table.num_rows,
                 "truncated": table.num_rows > MAX_ROWS_SHOWN}

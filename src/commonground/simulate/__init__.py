@@ -4,13 +4,14 @@
     summary = simulate_county(CountyConfig(people=50_000, seed=1), Path("county"))
 """
 
-from .config import CountyConfig, CountySummary
+from .config import CountyConfig, CountySummary, SimulationRefused
 from .county import simulate_county
 from .crime import Treatment, simulate_crimes
 from .geography import load_lsoas
 from .records import contracts_folder
 
 __all__ = [
-    "CountyConfig", "CountySummary", "Treatment", "contracts_folder", "load_lsoas",
+    "CountyConfig", "CountySummary", "SimulationRefused", "Treatment", "contracts_folder",
+    "load_lsoas",
     "simulate_county", "simulate_crimes",
 ]

@@ -5,8 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 import numpy as np
+
+
+class SimulationRefused(ValueError):
+    """A county that cannot be built as asked (too small, output folder in use).
+
+    This room imports nothing of ours, so the exit code and HTTP status that
+    `commonground.errors` gives its kinds are plain attributes here.
+    """
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
 
 
 @dataclass(frozen=True)
@@ -59,11 +71,11 @@ class CountyConfig:
 
     def __post_init__(self) -> None:
         if self.people < 200:
-            raise ValueError("people must be at least 200")
+            raise SimulationRefused("people must be at least 200")
         if self.months < 1:
-            raise ValueError("months must be at least 1")
+            raise SimulationRefused("months must be at least 1")
         if not -1.0 <= self.intervention_effect:
-            raise ValueError("intervention_effect must be >= -1")
+            raise SimulationRefused("intervention_effect must be >= -1")
 
     @property
     def start_day(self) -> np.datetime64:

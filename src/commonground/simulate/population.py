@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .addresses import COMMERCIAL, HMO, Addresses, Streets, _ranks, build_addresses
-from .config import CountyConfig, stage_rng
+from .config import CountyConfig, SimulationRefused, stage_rng
 from .exploitation import SITE_KINDS, WORKS_AT_BUSINESS, Sites, victim_profiles
 from .geography import Lsoas
 from .names import COMMUNITIES, COMMUNITY_SHARES, NATIONALITY, name_table
@@ -112,7 +112,7 @@ def build_population(config: CountyConfig, lsoas: Lsoas, sites: Sites) -> Popula
     n_victims = int(sites.victims.sum())
     residents = config.people - n_victims
     if residents < 100:
-        raise ValueError("too few people for the number of exploitation sites")
+        raise SimulationRefused("too few people for the number of exploitation sites")
 
     # 1. Households, placed on LSOAs so residents follow the 2011 population.
     size, kind = household_sizes(rng, residents, config.shared_household_rate)

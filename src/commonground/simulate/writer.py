@@ -12,6 +12,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .config import SimulationRefused
+
 ROW_GROUP_SIZE = 131_072  # fixed, so file bytes never depend on machine or version defaults
 
 
@@ -23,7 +25,7 @@ def staged_output(out_dir: Path) -> Iterator[Path]:
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise ValueError(f"output folder is not empty: {out_dir}")
+        raise SimulationRefused(f"output folder is not empty: {out_dir}")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp",
                                     dir=out_dir.parent))

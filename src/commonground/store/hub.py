@@ -11,22 +11,30 @@ HUB/
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from commonground import settings
 from commonground.store.database import connect, current_revision, head_revision, migrate
 
 HUB_MARKER = "hub.json"
 HUB_FORMAT = 1
-DATABASE_URL_VAR = "COMMONGROUND_DATABASE_URL"
+DATABASE_URL_VAR = settings.DATABASE_URL.name
 
 
 class HubError(RuntimeError):
-    """A hub folder is missing, not a hub, or out of date."""
+    """A hub folder is missing, not a hub, or out of date.
+
+    The store imports nothing of ours, so the exit code and HTTP status are plain attributes
+    (see `commonground.errors`); on the web a broken hub is the service's fault, not the caller's.
+    """
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 503
 
 
 def _redacted_url(url: str) -> str:
@@ -73,7 +81,8 @@ class Hub:
 
 
 def _database_url(root: Path, explicit: str | None) -> str:
-    return explicit or os.environ.get(DATABASE_URL_VAR) or f"sqlite:///{root / 'commonground.db'}"
+    return (explicit or settings.current().database_url
+            or f"sqlite:///{root / 'commonground.db'}")
 
 
 def init_hub(root: Path, database_url: str | None = None) -> Hub:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow.parquet as pq
 
@@ -15,9 +15,16 @@ MANIFEST = "_manifest.json"
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 
+class InvalidSlug(ValueError):
+    """A name used in lake paths that is not a plain slug (exit code and status as in `errors`)."""
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
+
+
 def check_slug(value: str, what: str) -> str:
     if not _SLUG.match(value):
-        raise ValueError(
+        raise InvalidSlug(
             f"{what} '{value}' must be lower-case letters, digits, '-' or '_', "
             "starting with a letter"
         )

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from commonground.errors import InvalidInput
+
 SCHEMES = ("simple", "complete", "blocked", "stratified", "crossover")
 TREATMENT, CONTROL = "treatment", "control"
 
@@ -59,10 +61,11 @@ def allocate(places: Sequence[str], scheme: str = "complete", seed: int = 0, *,
              share: float = 0.5) -> Allocation:
     """Allocate `places` (ids) by `scheme`; everything random comes from `seed`."""
     if scheme not in SCHEMES:
-        raise ValueError(f"unknown allocation scheme '{scheme}'; choose from {', '.join(SCHEMES)}")
+        raise InvalidInput(f"unknown allocation scheme '{scheme}'; "
+                           f"choose from {', '.join(SCHEMES)}")
     ordered = sorted({str(p) for p in places})
     if len(ordered) < 2:
-        raise ValueError("a trial needs at least two places")
+        raise InvalidInput("a trial needs at least two places")
     rng = np.random.default_rng(seed)
     if scheme == "simple":
         coin = rng.random(len(ordered)) < share
@@ -72,9 +75,9 @@ def allocate(places: Sequence[str], scheme: str = "complete", seed: int = 0, *,
         return Allocation(scheme, seed, _half(rng, ordered))
     if scheme == "blocked":
         if scores is None:
-            raise ValueError("blocked allocation needs a score per place to form blocks")
+            raise InvalidInput("blocked allocation needs a score per place to form blocks")
         if block_size < 2:
-            raise ValueError("blocks need at least two places")
+            raise InvalidInput("blocks need at least two places")
         ranked = sorted(ordered, key=lambda p: (-float(scores[p]), p))
         arms: dict[str, str] = {}
         for start in range(0, len(ranked), block_size):
@@ -82,13 +85,13 @@ def allocate(places: Sequence[str], scheme: str = "complete", seed: int = 0, *,
         return Allocation(scheme, seed, arms)
     if scheme == "stratified":
         if strata is None:
-            raise ValueError("stratified allocation needs a stratum per place")
+            raise InvalidInput("stratified allocation needs a stratum per place")
         arms = {}
         for stratum in sorted({strata[p] for p in ordered}):
             arms.update(_half(rng, [p for p in ordered if strata[p] == stratum]))
         return Allocation(scheme, seed, arms)
     if days < 2:
-        raise ValueError("a crossover trial needs at least two days")
+        raise InvalidInput("a crossover trial needs at least two days")
     schedule = {p: sorted(rng.permutation(days)[: int(round(days * share))].tolist())
                 for p in ordered}
     return Allocation(scheme, seed, {p: "crossover" for p in ordered}, schedule)

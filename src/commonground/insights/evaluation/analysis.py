@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from commonground.errors import InvalidInput
 from commonground.insights.evaluation.allocation import Allocation
 from commonground.insights.evaluation.did import did, event_study
 from commonground.insights.evaluation.panel import Panel
@@ -33,16 +34,16 @@ def default_plan(treatment_start: int, treatment_end: int | None = None, *,
 def check_plan(plan: Mapping[str, Any]) -> None:
     unknown = set(plan) - PLAN_KEYS
     if unknown:
-        raise ValueError(f"unknown analysis plan field(s): {', '.join(sorted(unknown))}")
+        raise InvalidInput(f"unknown analysis plan field(s): {', '.join(sorted(unknown))}")
     if plan.get("primary") != "did":
-        raise ValueError("the primary analysis must be 'did' (difference-in-differences)")
+        raise InvalidInput("the primary analysis must be 'did' (difference-in-differences)")
     if plan.get("family", "poisson") not in {"poisson", "linear"}:
-        raise ValueError("the plan's family must be 'poisson' or 'linear'")
+        raise InvalidInput("the plan's family must be 'poisson' or 'linear'")
     if "treatment_start" not in plan:
-        raise ValueError("the plan must say when treatment starts (treatment_start)")
+        raise InvalidInput("the plan must say when treatment starts (treatment_start)")
     for name in plan.get("secondary", []):
         if name not in {"permutation", "event_study"}:
-            raise ValueError(f"unknown secondary analysis '{name}'")
+            raise InvalidInput(f"unknown secondary analysis '{name}'")
 
 
 def trial_panel(allocation: Allocation, plan: Mapping[str, Any],

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from commonground.errors import InvalidInput
 from commonground.insights.evaluation.panel import Panel
 
 
@@ -75,10 +76,10 @@ def did(panel: Panel, *, family: str = "poisson", alpha: float = 0.05,
         sms_level: int = 3) -> DidResult:
     """The two-way fixed effects estimate of the treatment's effect, clustered by place."""
     if family not in {"poisson", "linear"}:
-        raise ValueError("family must be 'poisson' or 'linear'")
+        raise InvalidInput("family must be 'poisson' or 'linear'")
     used, notes = _drop_empty(panel) if family == "poisson" else (panel, [])
     if used.dose.sum() == 0 or used.dose.sum() == used.dose.size:
-        raise ValueError("difference-in-differences needs both treated and untreated cells")
+        raise InvalidInput("difference-in-differences needs both treated and untreated cells")
     x, y, groups = _design(used, used.dose.ravel())
     fit = _fit(x, y, groups, family)
     beta, se = float(fit.params[0]), float(fit.bse[0])

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from commonground.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -20,7 +22,7 @@ class Panel:
     def __post_init__(self) -> None:
         shape = (len(self.units), len(self.periods))
         if self.outcome.shape != shape or self.dose.shape != shape:
-            raise ValueError(f"outcome and dose must both be units x periods {shape}")
+            raise InvalidInput(f"outcome and dose must both be units x periods {shape}")
 
     @property
     def treated_units(self) -> np.ndarray:

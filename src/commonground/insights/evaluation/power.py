@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from commonground.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class PowerResult:
@@ -41,7 +43,7 @@ def trial_power(places_per_arm: int, baseline_per_place_period: float, effect: f
                 overdispersion: float = 1.0) -> PowerResult:
     """The chance a two-sided test at `alpha` detects `effect`, and the effect 80% power needs."""
     if places_per_arm < 1 or baseline_per_place_period <= 0 or effect <= -1:
-        raise ValueError("need places, a positive baseline rate and an effect above -100%")
+        raise InvalidInput("need places, a positive baseline rate and an effect above -100%")
     z = stats.norm.ppf(1 - alpha / 2)
     se = _se(places_per_arm, baseline_per_place_period, effect, periods_before, periods_after,
              overdispersion)
@@ -63,4 +65,4 @@ def places_needed(baseline_per_place_period: float, effect: float, *, periods_be
                        periods_after=periods_after, alpha=alpha,
                        overdispersion=overdispersion).power >= power:
             return n
-    raise ValueError(f"more than {limit} places per arm would be needed")
+    raise InvalidInput(f"more than {limit} places per arm would be needed")

@@ -12,10 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from commonground.errors import CommonGroundError
+from commonground.errors import Conflict
 
 
-class PlanChanged(CommonGroundError):
+class PlanChanged(Conflict):
     """The stored design, plan or allocation no longer matches its pre-registered hash."""
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commonground.errors import CommonGroundError
+from commonground.errors import Conflict, InvalidInput
 from commonground.governance import Actor, NotFound, Resource, require
 from commonground.insights.evaluation.allocation import Allocation, allocate, balance
 from commonground.insights.evaluation.analysis import check_plan, run_plan
@@ -30,7 +30,7 @@ from commonground.store import Hub, Organisation
 log = logging.getLogger(__name__)
 
 
-class TrialError(CommonGroundError):
+class TrialError(Conflict):
     """A trial cannot be allocated or evaluated in its current state."""
 
 
@@ -78,9 +78,9 @@ def add_intervention(hub: Hub, actor: Actor, *, name: str, places: Iterable[str]
     """Register what is done, where (place ids), when, by whom (the actor's organisation)."""
     chosen = sorted({str(p) for p in places})
     if not name.strip() or not outcome_measure.strip():
-        raise ValueError("an intervention needs a name and a planned outcome measure")
+        raise InvalidInput("an intervention needs a name and a planned outcome measure")
     if ends_on is not None and ends_on < starts_on:
-        raise ValueError("an intervention cannot end before it starts")
+        raise InvalidInput("an intervention cannot end before it starts")
     with hub.sessions().begin() as session:
         authorise(hub, actor, "intervention.manage", _resource(actor.organisation), session,
                   {"places": len(chosen)})

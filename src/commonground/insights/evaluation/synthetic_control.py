@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from commonground.errors import InvalidInput
 from commonground.insights.evaluation.panel import Panel
 
 
@@ -66,10 +67,10 @@ def synthetic_control(panel: Panel, start: int, *, max_placebos: int = 50
     """The treated units (summed into one series) against a synthetic twin from the rest."""
     treated = panel.treated_units
     if not treated.any() or treated.all():
-        raise ValueError("synthetic control needs treated units and untreated donors")
+        raise InvalidInput("synthetic control needs treated units and untreated donors")
     pre = np.array(panel.periods) < start
     if pre.sum() < 2 or (~pre).sum() < 1:
-        raise ValueError("synthetic control needs at least two periods before and one after")
+        raise InvalidInput("synthetic control needs at least two periods before and one after")
     # Scale donors to the treated total, so weights on the simplex can reach its level.
     series = panel.outcome[treated].sum(axis=0)
     donors = panel.outcome[~treated] * treated.sum()

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from commonground.errors import InvalidInput
 from commonground.insights.hotspots.grid import Grid
 
 
@@ -39,7 +40,7 @@ def wdd_test(*, treated: tuple[float, float], control: tuple[float, float],
     """Each argument is (before, after) crime counts in that area over equal periods."""
     counts = np.array([*treated, *control, *displacement, *displacement_control], float)
     if np.any(counts < 0):
-        raise ValueError("crime counts cannot be negative")
+        raise InvalidInput("crime counts cannot be negative")
     (t0, t1), (c0, c1) = treated, control
     (d0, d1), (dc0, dc1) = displacement, displacement_control
     value = (t1 - t0) - (c1 - c0) + (d1 - d0) - (dc1 - dc0)

@@ -17,6 +17,7 @@ import numpy as np
 from scipy import stats
 
 from commonground.engines import Engine
+from commonground.errors import InvalidInput
 from commonground.insights.hotspots.grid import Grid, build_cube, build_grid, time_bins
 from commonground.insights.hotspots.history import History
 from commonground.insights.hotspots.methods import BASELINES, METHODS, method
@@ -122,7 +123,7 @@ def backtest(points: CrimePoints, *, crime_type: str | None = None, cell_size: f
               else default_test_months(points))
     first_month = points.months()[0]
     if any(m <= first_month for m in months):
-        raise ValueError("every test month needs at least one earlier month of data")
+        raise InvalidInput("every test month needs at least one earlier month of data")
     result = Backtest(region=history.grid.describe(), data=points.describe(),
                       crime_type=crime_type or "all crime",
                       test_months=[month_label(m) for m in months], coverages=coverages)

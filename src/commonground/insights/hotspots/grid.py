@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from commonground.engines import Engine, Pipeline, Step, get_engine
+from commonground.errors import InvalidInput
 from commonground.insights.hotspots.points import BNG, CrimePoints
 
 
@@ -129,7 +130,7 @@ def _table(points: CrimePoints, bins: np.ndarray) -> pa.Table:
 def build_grid(points: CrimePoints, cell_size: float, engine: Engine | None = None) -> Grid:
     """The region: every cell that holds at least one of `points` (all types, all time)."""
     if len(points) == 0:
-        raise ValueError("no located crimes to build a grid from")
+        raise InvalidInput("no located crimes to build a grid from")
     counts = count_cells(_table(points, np.zeros(len(points), np.int64)), cell_size, engine)
     return Grid(float(cell_size), counts["ix"].to_numpy(), counts["iy"].to_numpy())
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from commonground.errors import InvalidInput
 from commonground.insights.hotspots.baselines import kde, naive_count, naive_recent
 from commonground.insights.hotspots.etas import etas
 from commonground.insights.hotspots.history import History
@@ -27,5 +28,5 @@ BASELINES = ("naive_count", "naive_recent", "kde")
 
 def method(name: str) -> Method:
     if name not in METHODS:
-        raise ValueError(f"unknown hotspot method '{name}'; choose from {', '.join(METHODS)}")
+        raise InvalidInput(f"unknown hotspot method '{name}'; choose from {', '.join(METHODS)}")
     return METHODS[name]

@@ -18,6 +18,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from commonground.errors import InvalidInput
+
 log = logging.getLogger(__name__)
 
 BNG = "EPSG:27700"
@@ -67,7 +69,7 @@ class CrimePoints:
         keep = self.crime_type == crime_type
         if not keep.any():
             known = ", ".join(sorted(set(self.crime_type.tolist())))
-            raise ValueError(f"no crimes of type '{crime_type}'; the data holds: {known}")
+            raise InvalidInput(f"no crimes of type '{crime_type}'; the data holds: {known}")
         return self.subset(keep)
 
     def subset(self, keep: np.ndarray) -> CrimePoints:
@@ -112,9 +114,9 @@ def csv_files(paths: Iterable[Path | str]) -> list[Path]:
         elif path.exists():
             found.append(path)
         else:
-            raise FileNotFoundError(f"{path} does not exist")
+            raise InvalidInput(f"{path} does not exist")
     if not found:
-        raise FileNotFoundError("no CSV or Parquet files found in the paths given")
+        raise InvalidInput("no CSV or Parquet files found in the paths given")
     return found
 
 
@@ -124,8 +126,8 @@ def _read(path: Path, columns: Sequence[str]) -> pa.Table:
         try:
             table = pq.read_table(path, columns=list(columns))
         except (pa.ArrowInvalid, KeyError):
-            raise ValueError(f"{path.name} lacks one of the columns {', '.join(columns)}"
-                             ) from None
+            raise InvalidInput(f"{path.name} lacks one of the columns {', '.join(columns)}"
+                                ) from None
         return pa.table({c: pc.cast(table[c], pa.string()) for c in columns})
     options = pcsv.ConvertOptions(include_columns=list(columns),
                                   column_types={c: pa.string() for c in columns})
@@ -134,7 +136,7 @@ def _read(path: Path, columns: Sequence[str]) -> pa.Table:
     except (pa.ArrowInvalid, KeyError) as exc:
         missing = "column" in str(exc).lower()
         what = f"lacks one of the columns {', '.join(columns)}" if missing else "is not a CSV"
-        raise ValueError(f"{path.name} {what}") from None
+        raise InvalidInput(f"{path.name} {what}") from None
 
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray:
@@ -202,5 +204,5 @@ def load_crimes(paths: Iterable[Path | str]) -> CrimePoints:
         return load_police_uk(files)
     if "OFFENCE_DATETIME" in header:
         return load_exact_crimes(files)
-    raise ValueError(f"{files[0].name} is neither police.uk street data nor a crime extract "
-                     "with OFFENCE_DATETIME, EASTING and NORTHING")
+    raise InvalidInput(f"{files[0].name} is neither police.uk street data nor a crime extract "
+                        "with OFFENCE_DATETIME, EASTING and NORTHING")

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from commonground.engines import Engine
+from commonground.errors import InvalidInput
 from commonground.insights.hotspots.backtest import prepare_history
 from commonground.insights.hotspots.methods import method
 from commonground.insights.hotspots.points import CrimePoints, month_index, month_label, to_wgs84
@@ -20,11 +21,11 @@ def predict(points: CrimePoints, *, method_name: str = "learned", crime_type: st
     """The top `coverage` share of cells for `month` (default: the month after the data)."""
     score_of = method(method_name)
     if not 0.0 < coverage <= 1.0:
-        raise ValueError("coverage must be a share of cells between 0 and 1")
+        raise InvalidInput("coverage must be a share of cells between 0 and 1")
     history = prepare_history(points, crime_type, cell_size, engine, covariates)
     target = month_index(month) if month else points.months()[-1] + 1
     if target <= points.months()[0]:
-        raise ValueError("the month to predict needs at least one earlier month of data")
+        raise InvalidInput("the month to predict needs at least one earlier month of data")
     origin, horizon = history.month_span(target)
     scores = score_of(history, origin, horizon)
     k = max(1, int(round(coverage * len(scores))))
