@@ -31,13 +31,13 @@ from commonground.governance import (
     Actor,
     Condition,
     Operation,
-    PermissionDenied,
     actor_for,
     add_organisation,
     add_person,
     draft_agreement,
     sign_agreement,
 )
+from commonground.errors import PermissionDenied  # the base of every room's refusal
 from commonground.governance.policy import EVERYONE, Scope
 from commonground.store import Hub, init_hub, open_hub
 
