@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from commonground.errors import PermissionDenied  # the base of every room's refusal
 from commonground.governance import (
     OPERATIONS,
     ROLES,
@@ -37,7 +38,6 @@ from commonground.governance import (
     draft_agreement,
     sign_agreement,
 )
-from commonground.errors import PermissionDenied  # the base of every room's refusal
 from commonground.governance.policy import EVERYONE, Scope
 from commonground.store import Hub, init_hub, open_hub
 
