@@ -9,8 +9,10 @@ import os
 from collections.abc import Callable
 
 from commonground.engines.base import Engine, ParquetSource, Session, Source, WriteResult, redact
+from commonground.engines.dialects import Dialect
 from commonground.engines.errors import EngineError, EngineUnavailable
 from commonground.engines.pipeline import Pipeline, Step
+from commonground.engines.sql import ident, literal
 
 
 def _duckdb() -> Engine:
@@ -42,6 +44,7 @@ def get_engine(name: str | None = None) -> Engine:
 __all__ = [
     "DEFAULT_ENGINE",
     "ENGINES",
+    "Dialect",
     "Engine",
     "EngineError",
     "EngineUnavailable",
@@ -52,5 +55,7 @@ __all__ = [
     "Step",
     "WriteResult",
     "get_engine",
+    "ident",
+    "literal",
     "redact",
 ]
