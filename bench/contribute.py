@@ -25,7 +25,7 @@ import duckdb
 from commonground.contribute.contract import parse_contract
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.package import prepare
-from commonground.engines import get_engine
+from commonground.engines import get_engine, literal
 
 CONTRACT = {
     "name": "bench_crimes",
@@ -63,7 +63,7 @@ STREETS = ["High Street", "Station Road", "Church Lane", "London Road", "Mill La
 
 def write_csv(path: Path, rows: int) -> None:
     def arr(values: list[str]) -> str:
-        return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+        return "[" + ", ".join(literal(v) for v in values) + "]"
 
     duckdb.sql(f"""
     COPY (

@@ -131,3 +131,85 @@ def test_simulate_imports_nothing_of_ours_but_itself() -> None:
     for path in (PACKAGE / "simulate").rglob("*.py"):
         others = {n for n in _our_imports(path) if not n.startswith("commonground.simulate")}
         assert others == set(), (path, others)
+
+
+ENGINE_NAMES = {"duckdb", "spark"}
+
+
+def _strings(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value.lower()]
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return [s for element in node.elts for s in _strings(element)]
+    return []
+
+
+def _engine_name_tests(path: Path) -> list[int]:
+    """Lines that compare something with an engine's name (`==`, `!=`, `in`, `case`)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if ENGINE_NAMES & {s for operand in operands for s in _strings(operand)}:
+                lines.append(node.lineno)
+        elif isinstance(node, ast.MatchValue) and ENGINE_NAMES & set(_strings(node.value)):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_engines_test_which_engine_runs() -> None:
+    # What differs between engines is a method of the engine or of its `dialect`; code that
+    # asks "is this Spark?" would miss the next engine.
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in PACKAGE.rglob("*.py")
+        if "engines" not in path.relative_to(PACKAGE).parts
+        for line in _engine_name_tests(path)
+    ]
+    assert offenders == []
+
+
+def test_the_checker_itself_sees_an_engine_name_test(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("if engine.name == 'duckdb':\n    pass\n"
+                      "x = 'Spark' != dialect\n"
+                      "y = name in ('duckdb', 'spark')\n"
+                      "match name:\n    case 'spark':\n        pass\n"
+                      "z = engine.name == 'postgres'\n")
+    assert _engine_name_tests(sample) == [1, 3, 4, 6]
+
+
+QUOTING = PACKAGE / "engines" / "sql.py"
+
+
+QUOTE_DOUBLING = {('"', '""'), ("'", "''")}
+
+
+def _quoting(path: Path) -> list[str]:
+    """Functions named like a quoting helper, and calls that double a quote (its body)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") in {
+                "ident", "literal", "quote", "quote_ident", "quote_literal"}:
+            found.append(f"def {node.name}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "replace" and len(node.args) == 2
+              and all(isinstance(a, ast.Constant) for a in node.args)
+              and tuple(a.value for a in node.args) in QUOTE_DOUBLING):  # type: ignore[attr-defined]
+            found.append(f"line {node.lineno} doubles a quote")
+    return found
+
+
+def test_sql_quoting_is_defined_once() -> None:
+    # One `ident` and one `literal` (engines/sql.py): four copies had grown, and a fix to one
+    # (a name with a quote in it) would not have reached the others.
+    found = {
+        str(path.relative_to(PACKAGE)): quoting
+        for path in PACKAGE.rglob("*.py")
+        if (quoting := _quoting(path))
+    }
+    # Spark's Java datetime patterns quote literal letters the same way; that is not SQL.
+    found.pop("engines/spark_engine.py", None)
+    assert [s for s in found.pop(str(QUOTING.relative_to(PACKAGE))) if s.startswith("def")] == [
+        "def ident", "def literal"]
+    assert found == {}

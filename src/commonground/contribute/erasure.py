@@ -24,8 +24,7 @@ from sqlalchemy import select
 from commonground.contribute.contract import parse_contract
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.pseudonymise import Tokeniser, derived_values
-from commonground.contribute.validate import ident, literal
-from commonground.engines import Engine, ParquetSource, Pipeline
+from commonground.engines import Engine, ParquetSource, Pipeline, ident, literal
 from commonground.errors import CommonGroundError, InvalidInput
 from commonground.governance import Actor, Resource, may, record, require
 from commonground.store import Dataset, DatasetVersion, Erasure, Organisation

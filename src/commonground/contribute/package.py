@@ -39,8 +39,8 @@ from commonground.contribute.profile import profile_table
 from commonground.contribute.pseudonymise import Tokeniser, token_columns, token_lookup
 from commonground.contribute.quarantine import quarantine_tables
 from commonground.contribute.readers import ROW, Extract, ReadError, read_extract
-from commonground.contribute.validate import PROBLEMS, ident, validation_pipeline
-from commonground.engines import Engine, Pipeline, Session
+from commonground.contribute.validate import PROBLEMS, validation_pipeline
+from commonground.engines import Engine, Pipeline, Session, ident
 from commonground.errors import Conflict
 
 PACKAGE_FORMAT = 2

@@ -28,9 +28,8 @@ from commonground.contribute.package import (
 )
 from commonground.contribute.pseudonymise import SETS, TOKEN_PATTERN, TOKEN_SET_PATTERN
 from commonground.contribute.readers import ROW
-from commonground.contribute.validate import ident, literal
 from commonground.contribute.versions import write_version
-from commonground.engines import Engine, ParquetSource, Pipeline
+from commonground.engines import Engine, ParquetSource, Pipeline, ident, literal
 from commonground.errors import CommonGroundError
 from commonground.governance import Actor, Resource, record, require
 from commonground.governance.models import Agreement

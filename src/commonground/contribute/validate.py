@@ -15,7 +15,7 @@ from datetime import date
 from commonground.contribute.contract import Column, Contract
 from commonground.contribute.profile import TextProfile
 from commonground.contribute.readers import ROW
-from commonground.engines import Pipeline
+from commonground.engines import Pipeline, ident, literal
 
 PROBLEMS = "_problems"
 BOOLEAN_TRUE = ("true", "yes", "y", "1", "t")
@@ -40,14 +40,6 @@ FORMULA_PATTERN = "^([=@\\t\\r\\n]|[+-][^A-Za-z|!:=@]*[A-Za-z|!:=@])"
 INTEGER_PATTERN = "^[+-]?[0-9]+([.]0*)?$"
 DECIMAL_PATTERN = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 EARLIEST_DATE = "1880-01-01"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from commonground import settings
 from commonground.engines.base import Engine, ParquetSource, Session, Source, WriteResult, redact
+from commonground.engines.dialects import Dialect
 from commonground.engines.errors import (
     EngineError,
     EngineUnavailable,
@@ -16,6 +17,7 @@ from commonground.engines.errors import (
     VersionExists,
 )
 from commonground.engines.pipeline import Pipeline, Step
+from commonground.engines.sql import ident, literal
 
 
 def _duckdb() -> Engine:
@@ -47,6 +49,7 @@ def get_engine(name: str | None = None) -> Engine:
 __all__ = [
     "DEFAULT_ENGINE",
     "ENGINES",
+    "Dialect",
     "Engine",
     "EngineError",
     "EngineUnavailable",
@@ -59,5 +62,7 @@ __all__ = [
     "VersionExists",
     "WriteResult",
     "get_engine",
+    "ident",
+    "literal",
     "redact",
 ]

@@ -17,12 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar, TypeAlias, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from commonground.engines.errors import EngineError, NoParquetFiles, VersionExists
+from commonground.engines.dialects import Dialect
+from commonground.engines.errors import (
+    EngineError,
+    EngineUnavailable,
+    NoParquetFiles,
+    VersionExists,
+)
 from commonground.engines.pipeline import Pipeline
 
 
@@ -75,6 +81,9 @@ class Engine(ABC):
     """Runs pipelines of SQL steps over Arrow tables and Parquet, returning Arrow."""
 
     name: ClassVar[str]
+    # The SQL fragments that differ between engines (`dialects.py`), for SQL that Splink
+    # runs untranslated.
+    dialect: ClassVar[Dialect]
 
     def __init__(self) -> None:
         self._prefix = f"cg_{uuid.uuid4().hex[:8]}"
@@ -107,6 +116,11 @@ class Engine(ABC):
     def translate(self, sql: str) -> str:
         """Turn DuckDB-dialect SQL into this engine's dialect (identity by default)."""
         return sql
+
+    def splink_api(self, threads: int | None = None) -> Any:
+        """A Splink DatabaseAPI on this engine's backend; release it with
+        `splink_backend.close_api`."""
+        raise EngineUnavailable(f"no Splink backend for engine '{self.name}'")
 
     def close(self) -> None:  # noqa: B027 - optional hook, most engines need nothing
         """Release the engine's resources."""
@@ -211,7 +225,7 @@ class Session:
         for step in steps:
             keep = materialise and step is steps[-1]
             try:
-                sql = engine.translate(step.sql)
+                sql = step.sql if step.native else engine.translate(step.sql)
                 if not keep:
                     engine._define(step.name, sql)
             except Exception as exc:

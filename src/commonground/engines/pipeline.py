@@ -1,7 +1,8 @@
 """Pipelines: named SQL steps, built by plain functions, run by any engine.
 
 A step's SQL may refer to the pipeline's inputs and to earlier steps by name. SQL is written in
-the DuckDB dialect (the embedded default); engines that speak another dialect translate it.
+the DuckDB dialect (the embedded default); engines that speak another dialect translate it,
+unless the step is `native`: written for one engine, from that engine's `dialect`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ class Step:
 
     name: str
     sql: str
+    native: bool = False  # already in the running engine's own dialect: not translated
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from commonground import settings
 from commonground.engines.base import Engine
+from commonground.engines.dialects import SPARK
 from commonground.engines.errors import EngineUnavailable
 
 _SESSION: Any = None
@@ -127,6 +128,7 @@ def to_spark_sql(sql: str) -> str:
 
 class SparkEngine(Engine):
     name = "spark"
+    dialect = SPARK
 
     def __init__(self, master: str | None = None) -> None:
         super().__init__()
@@ -135,6 +137,21 @@ class SparkEngine(Engine):
 
     def translate(self, sql: str) -> str:
         return to_spark_sql(sql)
+
+    def splink_api(self, threads: int | None = None) -> Any:
+        from splink import SparkAPI
+
+        # Connected components on Spark needs a checkpoint folder to cut long lineages. It
+        # holds pairs (hundreds of MB at a million mentions) and goes when the process ends.
+        if not self.spark.sparkContext.getCheckpointDir():
+            import atexit
+            import tempfile
+
+            folder = tempfile.mkdtemp(prefix="cg-splink-")
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            self.spark.sparkContext.setCheckpointDir(folder)
+        return SparkAPI(spark_session=self.spark,  # type: ignore[no-untyped-call]
+                        break_lineage_method="parquet")
 
     def _register_arrow(self, name: str, table: pa.Table) -> None:
         # Spark has no categorical type: dictionary columns arrive as their values.

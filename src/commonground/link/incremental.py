@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from commonground.engines import Engine
-from commonground.engines.splink_backend import close_api, splink_api, table_name
+from commonground.engines.splink_backend import close_api, table_name
 from commonground.link.cluster import constrained_clusters
 from commonground.link.model import ModelSpec
 from commonground.link.resolve import (
@@ -53,15 +53,15 @@ def score_new(mentions: pa.Table, new: pa.Array, spec: ModelSpec, engine: Engine
 
     # Capped keys and term frequencies are counted over every mention, as a full run counts
     # them, so that a pair is a candidate, and scores, as it would there.
-    mentions = prepared(mentions, spec, engine.name)
+    mentions = prepared(mentions, spec, engine.dialect)
     is_new = pc.is_in(mentions[ID], value_set=new)
     fresh, old = mentions.filter(is_new), mentions.filter(pc.invert(is_new))
     if fresh.num_rows == 0:
         return EMPTY_PAIRS.empty_table()
-    api = splink_api(engine, threads)
+    api = engine.splink_api(threads)
     try:
         every = api.register(mentions, table_name=table_name(spec.kind, "mentions"))
-        linker = Linker(every, model_for(model, spec, engine.name), log_level=logging.ERROR)
+        linker = Linker(every, model_for(model, spec, engine.dialect), log_level=logging.ERROR)
         for column in linker._settings_obj._term_frequency_columns:
             linker.table_management.compute_tf_table(column.name)
         low = min(spec.review_band[0], spec.threshold)

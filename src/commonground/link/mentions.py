@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from commonground.contribute.contract import Column, Contract
-from commonground.contribute.validate import ident, literal
-from commonground.engines import Pipeline
+from commonground.engines import Pipeline, ident, literal
 from commonground.link.schema import (
     ADDRESS_COLUMNS,
     FROM_KIND,

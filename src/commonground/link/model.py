@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from commonground.engines import Dialect
 from commonground.link.schema import ID, EntityKind
 
 
@@ -36,36 +37,14 @@ def _eq(col: str) -> str:
     return f"{col}_l = {col}_r"
 
 
-def dice(col: str, dialect: str, right: str | None = None) -> str:
-    """Dice similarity of two Bloom filters, in SQL (2|A and B| / (|A| + |B|)).
-
-    `col` names the filter (`col_l` against `col_r`, or against `right`_r). DuckDB counts
-    bits of whole BIT strings made from the hex. Spark has no such type: its mentions carry
-    each filter as 16 integers of 64 bits (`col_words`) and its bit count (`col_bits`),
-    made once per mention (`resolve.bloom_words`); a pair then costs one zip of two arrays.
-    The lambda is interpreted, so its cost follows the words per filter: 16 words instead
-    of 32 took scoring at 200,000 mentions from 96 s to 79 s.
-    (Reading the hex as 32 integers inside every comparison made plans so large that Spark
-    ran out of memory compiling them.)
-    """
-    other = right or col
-    if dialect == "duckdb":
-        def bits(x: str) -> str:
-            return f"from_hex({x})::BIT"
-        left_col, right_col = f"{col}_l", f"{other}_r"
-        both = f"bit_count({bits(left_col)} & {bits(right_col)})"
-        total = f"(bit_count({bits(left_col)}) + bit_count({bits(right_col)}))"
-        return f"(2.0 * {both} / {total})"
-    both = (f"aggregate(zip_with({col}_words_l, {other}_words_r, (a, b) -> bit_count(a & b)), "
-            f"0, (acc, x) -> acc + x)")
-    return f"(2.0 * {both} / ({col}_bits_l + {other}_bits_r))"
+def _dice_at_least(col: str, dialect: Dialect, at_least: float) -> str:
+    """A Bloom-filter Dice (`Dialect.bloom_dice`: the BIT strings of DuckDB, Spark's integers)
+    at least `at_least`."""
+    return (f"{col}_l IS NOT NULL AND {col}_r IS NOT NULL AND "
+            f"{dialect.bloom_dice(col)} >= {at_least}")
 
 
-def _dice_at_least(col: str, dialect: str, at_least: float) -> str:
-    return f"{col}_l IS NOT NULL AND {col}_r IS NOT NULL AND {dice(col, dialect)} >= {at_least}"
-
-
-def _same_line(dialect: str, at_least: float = 0.8) -> str:
+def _same_line(dialect: Dialect, at_least: float = 0.8) -> str:
     """Two address lines that are one line with a typo or in another style.
 
     Their street tokens (the line without its leading numbers) differ, so the difference is
@@ -77,12 +56,12 @@ def _same_line(dialect: str, at_least: float = 0.8) -> str:
             f"{_dice_at_least('address_bloom', dialect, at_least)}")
 
 
-def _cross_dice(dialect: str, at_least: float = 0.6) -> str:
+def _cross_dice(dialect: Dialect, at_least: float = 0.6) -> str:
     """Given name like the other's family name and family name like the other's given."""
     known = " AND ".join(f"{c} IS NOT NULL" for c in ("given_bloom_l", "family_bloom_r",
                                                       "family_bloom_l", "given_bloom_r"))
-    return (f"({known} AND {dice('given_bloom', dialect, 'family_bloom')} >= {at_least} "
-            f"AND {dice('family_bloom', dialect, 'given_bloom')} >= {at_least})")
+    return (f"({known} AND {dialect.bloom_dice('given_bloom', 'family_bloom')} >= {at_least} "
+            f"AND {dialect.bloom_dice('family_bloom', 'given_bloom')} >= {at_least})")
 
 
 # Chance that two random mentions agree this way on both names: about a forename's u times a
@@ -100,15 +79,14 @@ def _rare(level: dict[str, Any], u: float = BOTH_NAMES_U) -> dict[str, Any]:
     return {**level, "u_probability": u, "fix_u_probability": True}
 
 
-def _sets_meet(col: str, dialect: str) -> str:
+def _sets_meet(col: str, dialect: Dialect) -> str:
     """Two space-separated token sets share an element (`pseudonymise.SETS`)."""
-    split = "string_split" if dialect == "duckdb" else "split"
-    meet = "list_has_any" if dialect == "duckdb" else "arrays_overlap"
+    sets = (dialect.split(f"{col}_l", " "), dialect.split(f"{col}_r", " "))
     return (f"{col}_l IS NOT NULL AND {col}_r IS NOT NULL AND "
-            f"{meet}({split}({col}_l, ' '), {split}({col}_r, ' '))")
+            f"{dialect.lists_overlap(*sets)}")
 
 
-def _similar(col: str, dialect: str, at_least: float) -> dict[str, Any]:
+def _similar(col: str, dialect: Dialect, at_least: float) -> dict[str, Any]:
     return _level(_dice_at_least(col, dialect, at_least),
                   f"similar spelling (Bloom Dice >= {at_least})")
 
@@ -148,7 +126,7 @@ ANOTHER_HOUSEHOLD_MEMBER = _fixed(
     "another forename in the same household (same surname and address)", m=1e-3, u=1.0)
 
 
-def person_comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
+def person_comparisons(dialect: Dialect) -> list[dict[str, Any]]:
     return [
         _comparison("given", [
             _null("given"),
@@ -217,7 +195,7 @@ def person_comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
     ]
 
 
-def address_comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
+def address_comparisons(dialect: Dialect) -> list[dict[str, Any]]:
     # No "same street, other number" or sector level: on a street of similar lines they are
     # what neighbours share, and training on them teaches that neighbours are one place.
     return [
@@ -247,7 +225,7 @@ class ModelSpec:
     """What Splink needs to know about one entity kind, besides the trained parameters."""
 
     kind: EntityKind
-    comparisons: Callable[[str], list[dict[str, Any]]]  # by SQL dialect
+    comparisons: Callable[[Dialect], list[dict[str, Any]]]  # in the engine's own SQL
     blocking: tuple[str, ...]  # candidate pairs: the union of these rules
     training: tuple[str, ...]  # EM passes, each leaving out the columns it blocks on
     deterministic: tuple[str, ...]  # near-certain rules, to estimate the prior
@@ -263,7 +241,7 @@ class ModelSpec:
     # million records are 450 million pairs); those mentions still meet through other rules.
     capped_keys: tuple[tuple[str, tuple[str, ...], int], ...] = ()
 
-    def settings(self, dialect: str = "duckdb") -> dict[str, Any]:
+    def settings(self, dialect: Dialect) -> dict[str, Any]:
         return {
             "link_type": "dedupe_only",
             "unique_id_column_name": ID,

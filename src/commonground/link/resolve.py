@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from commonground.engines import Engine
-from commonground.engines.splink_backend import close_api, splink_api, table_name
+from commonground.engines import Dialect, Engine
+from commonground.engines.splink_backend import close_api, table_name
 from commonground.link.cluster import constrained_clusters
 from commonground.link.model import ModelSpec
 from commonground.link.schema import ID
@@ -114,7 +114,7 @@ LEARNT = ("m_probability", "u_probability", "fix_m_probability", "fix_u_probabil
           "tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value")
 
 
-def model_for(model: dict[str, Any], spec: ModelSpec, dialect: str) -> dict[str, Any]:
+def model_for(model: dict[str, Any], spec: ModelSpec, dialect: Dialect) -> dict[str, Any]:
     """A saved model, ready for an engine of `dialect`.
 
     A model keeps its comparisons' SQL, and the Bloom-filter Dice is written per dialect
@@ -122,7 +122,7 @@ def model_for(model: dict[str, Any], spec: ModelSpec, dialect: str) -> dict[str,
     as it is. The spec's comparisons in the other dialect take the learnt parameters, level
     by level (matched by comparison and label); the prior carries over.
     """
-    if model.get("sql_dialect", dialect) == dialect:
+    if model.get("sql_dialect", dialect.sql_dialect) == dialect.sql_dialect:
         return dict(model)
     fresh = spec.settings(dialect)
     learnt = {(c["output_column_name"], level["label_for_charts"]): level
@@ -133,34 +133,14 @@ def model_for(model: dict[str, Any], spec: ModelSpec, dialect: str) -> dict[str,
             level.update({key: old[key] for key in LEARNT if key in old})
     fresh["probability_two_random_records_match"] = model[
         "probability_two_random_records_match"]
-    fresh["sql_dialect"] = dialect
+    fresh["sql_dialect"] = dialect.sql_dialect
     return fresh
 
 
-def bloom_words(mentions: pa.Table, dialect: str) -> pa.Table:
-    """On Spark, each Bloom filter column also as 16 64-bit integers and its bit count (see
-    `model.dice`); other engines read the hex as it is."""
-    if dialect == "duckdb":
-        return mentions
-    for name in [c for c in mentions.column_names if c.endswith("_bloom")
-                 and f"{c}_words" not in mentions.column_names]:  # once: training re-prepares
-        encoded = pc.dictionary_encode(mentions[name].combine_chunks())
-        words: list[list[int] | None] = []
-        bits: list[int | None] = []
-        for value in encoded.dictionary.to_pylist():
-            raw = np.frombuffer(bytes.fromhex(value), dtype=">i8").astype(np.int64)
-            words.append(raw.tolist())
-            bits.append(int(np.bitwise_count(raw.view(np.uint64)).sum()))
-        indices = encoded.indices
-        mentions = mentions.append_column(
-            f"{name}_words", pa.array(words, pa.list_(pa.int64())).take(indices))
-        mentions = mentions.append_column(f"{name}_bits", pa.array(bits, pa.int64()).take(indices))
-    return mentions
-
-
-def prepared(mentions: pa.Table, spec: ModelSpec, dialect: str) -> pa.Table:
-    """The mentions as Splink reads them: capped keys and, on Spark, Bloom words added."""
-    return bloom_words(capped_keys(mentions, spec), dialect)
+def prepared(mentions: pa.Table, spec: ModelSpec, dialect: Dialect) -> pa.Table:
+    """The mentions as Splink reads them: capped keys, and the columns the dialect's Bloom
+    Dice reads (`Dialect.bloom_words`: on Spark, each filter as 64-bit integers)."""
+    return dialect.bloom_words(capped_keys(mentions, spec))
 
 
 def _sample(mentions: pa.Table, size: int, seed: int) -> pa.Table:
@@ -186,16 +166,16 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
     from splink import Linker
 
     figures: dict[str, Any] = {"mentions": mentions.num_rows}
-    mentions = prepared(mentions, spec, engine.name)
-    settings = (model_for(model, spec, engine.name) if model is not None
-                else spec.settings(engine.name))
+    mentions = prepared(mentions, spec, engine.dialect)
+    settings = (model_for(model, spec, engine.dialect) if model is not None
+                else spec.settings(engine.dialect))
     trained = model is None
     clock = time.perf_counter()
     if trained and mentions.num_rows > training_sample:
         settings = resolve_model(_sample(mentions, training_sample, seed), spec, engine,
                                  seed=seed, max_pairs=max_pairs, threads=threads)
         figures["trained_on"] = training_sample
-    api = splink_api(engine, threads)
+    api = engine.splink_api(threads)
     try:
         frame = api.register(mentions, table_name=table_name(spec.kind, "mentions"))
         linker = Linker(frame, settings, log_level=logging.ERROR)
@@ -226,11 +206,11 @@ def resolve_model(mentions: pa.Table, spec: ModelSpec, engine: Engine, *, seed: 
     """Train the spec's model on `mentions` and return it (Splink's JSON settings)."""
     from splink import Linker
 
-    api = splink_api(engine, threads)
+    api = engine.splink_api(threads)
     try:
-        frame = api.register(prepared(mentions, spec, engine.name),
+        frame = api.register(prepared(mentions, spec, engine.dialect),
                              table_name=table_name(spec.kind, "training"))
-        linker = Linker(frame, spec.settings(engine.name), log_level=logging.ERROR)
+        linker = Linker(frame, spec.settings(engine.dialect), log_level=logging.ERROR)
         _train(linker, spec, seed, max_pairs)
         saved: dict[str, Any] = linker.misc.save_model_to_json()
         return saved
@@ -244,9 +224,9 @@ def candidate_pairs(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
     `resolve` compares. Below 1.0, `proportion` estimates it from a sample of each side."""
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
-    api = splink_api(engine, threads)
+    api = engine.splink_api(threads)
     try:
-        frame = api.register(prepared(mentions, spec, engine.name),
+        frame = api.register(prepared(mentions, spec, engine.dialect),
                              table_name=table_name(spec.kind, "count"))
         records = count_comparisons_from_blocking_rules(
             frame, blocking_rules=list(spec.blocking), link_type="dedupe_only",

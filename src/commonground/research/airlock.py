@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from commonground import __version__
+from commonground.engines import ident
 from commonground.errors import CommonGroundError, Conflict, NotFound
 from commonground.governance import Actor, PermissionDenied, Resource, record, require
 from commonground.research.disclosure import (
@@ -79,10 +80,6 @@ class OutputView:
                 "checks": self.checks, "reviews": self.reviews}
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _microdata(hub: Hub, actor: Actor, project: str, spec: dict[str, Any],
                needed: list[str]) -> pd.DataFrame:
     workspace = Workspace(hub, actor, project)
@@ -97,7 +94,7 @@ def _microdata(hub: Hub, actor: Actor, project: str, spec: dict[str, Any],
         raise AirlockError(f"view '{view}' has no column(s) {', '.join(missing)}")
     where = spec.get("where")
     condition = f" WHERE {check_filter(where, available)}" if where else ""
-    columns = ", ".join(_quote(c) for c in ["_row", *needed])
+    columns = ", ".join(ident(c) for c in ["_row", *needed])
     frame: pd.DataFrame = workspace.sql(f"SELECT {columns} FROM {view}{condition}").to_pandas()
     return frame
 

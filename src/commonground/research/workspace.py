@@ -24,7 +24,7 @@ import sqlglot
 from sqlalchemy import select
 from sqlglot import exp
 
-from commonground.engines import Engine, ParquetSource, Pipeline, get_engine
+from commonground.engines import Engine, ParquetSource, Pipeline, get_engine, ident
 from commonground.engines.sandbox import Limits, SandboxRefusal, run_sandboxed
 from commonground.errors import CommonGroundError, Conflict, Unavailable
 from commonground.governance import Actor, Resource, record, require
@@ -92,10 +92,6 @@ def check_filter(where: str, columns: set[str]) -> str:
     return tree.sql("duckdb")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _with_entities(hub: Hub, table: pa.Table, ref: str, record_id: str, key: bytes
                    ) -> pa.Table:
     """Add the linked person and address entity ids of each record, re-keyed for the project.
@@ -161,7 +157,7 @@ def materialise(hub: Hub, project: ProjectView, engine: Engine | None = None) ->
             where = ask.get("where")
             condition = f" WHERE {check_filter(where, set(ask['columns']))}" if where else ""
             selected = [*picked, *([join_key] if join_key else [])]
-            sql = f"SELECT {', '.join(_quote(c) for c in selected)} FROM src{condition}"
+            sql = f"SELECT {', '.join(ident(c) for c in selected)} FROM src{condition}"
             table = engine.run(Pipeline.of(("governed", sql)),
                                {"src": ParquetSource.of(source)})
             for column in rekeyed:
