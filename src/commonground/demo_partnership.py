@@ -25,8 +25,8 @@ from commonground.governance import (
     add_person,
     draft_agreement,
     sign_agreement,
-    verify,
 )
+from commonground.governance.audit import verify
 
 if TYPE_CHECKING:
     from commonground.demo import DemoContext
