@@ -102,3 +102,23 @@ def test_the_checks_see_a_long_function_and_an_internal_import() -> None:
     assert _internal(_imported(sample)) == [
         "commonground.contribute.submit", "commonground.link.review",
         "commonground.research.airlock"]
+
+
+@pytest.mark.parametrize("args", [["run", "--as", "someone"],
+                                  ["files", "a.csv", "--id-column", "id", "--out", "o.csv"]])
+def test_link_commands_honour_the_engine_variable(args: list[str], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without --engine the choice is get_engine's: $COMMONGROUND_ENGINE, else DuckDB.
+    from typer.testing import CliRunner
+
+    from commonground.commands.link import link_app
+    from commonground.engines import EngineUnavailable
+    from commonground.store import init_hub
+
+    init_hub(tmp_path / "hub").close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COMMONGROUND_ENGINE", "nonesuch")
+    monkeypatch.setattr("commonground.commands.link.acting", lambda hub, name: None)
+    done = CliRunner().invoke(link_app, [*args, "--hub", "hub"] if args[0] == "run" else args)
+    assert isinstance(done.exception, EngineUnavailable)
+    assert "unknown engine 'nonesuch'" in str(done.exception)
