@@ -27,20 +27,19 @@ from commonground.governance import (
     Actor,
     AgreementView,
     GovernanceError,
-    Resource,
     actor_for,
     add_organisation,
     add_person,
     amend_agreement,
+    audit_entries,
     draft_agreement,
     get_agreement,
     issue_token,
     list_agreements,
     list_organisations,
-    require,
     revoke_agreement,
     sign_agreement,
-    verify,
+    verify_audit,
 )
 from commonground.store import Hub
 
@@ -234,8 +233,20 @@ def audit_verify(
 ) -> None:
     """Check the audit log's hash chain; exit 1 if any entry was edited, deleted or moved."""
     with opened_hub(hub) as opened:
-        require(opened, acting_as(opened, acting), "audit.verify", Resource("audit"))
-        report = verify(opened)
+        report = verify_audit(opened, acting_as(opened, acting))
     emit(report.to_dict(), as_json, key_values("Audit log"))
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("list")
+def audit_list(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many entries.")] = 100,
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The newest audit entries first: who did what, on what, allowed or refused."""
+    with opened_hub(hub) as opened:
+        entries = audit_entries(opened, acting_as(opened, acting), limit)
+    emit({"entries": entries}, as_json, rows_table("Audit log", "entries"))

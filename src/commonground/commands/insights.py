@@ -7,7 +7,6 @@ force's own extract); intervention commands act on a hub as a named person.
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date
 from pathlib import Path
@@ -44,12 +43,55 @@ CrimeTypeOption = Annotated[str | None, typer.Option(
 CellSizeOption = Annotated[float, typer.Option("--cell-size", min=10.0,
                                                help="Cell size in metres (BNG).")]
 EngineOption = Annotated[str | None, typer.Option("--engine", help="duckdb or spark.")]
-
-
-def _engine(name: str | None):  # type: ignore[no-untyped-def]
-    from commonground.engines import get_engine
-
-    return get_engine(name)
+TestMonthsOption = Annotated[str | None, typer.Option(
+    "--test-months", help="Comma-separated YYYY-MM (default: all but the first three).")]
+MethodsOption = Annotated[str | None, typer.Option(
+    "--methods", help="Comma-separated methods (default: all).")]
+CovariateOption = Annotated[list[str] | None, typer.Option(
+    "--covariate", help="NAME=PATH: other point data (police.uk or an extract with "
+    "OFFENCE_DATETIME, EASTING, NORTHING, CRIME_TYPE; files or lake folders) that the "
+    "learned model may use as context. Repeatable.")]
+MethodOption = Annotated[str, typer.Option("--method", help="Which method ranks the cells.")]
+MonthOption = Annotated[str | None, typer.Option(
+    "--month", help="YYYY-MM to predict (default: the month after the data).")]
+CoverageOption = Annotated[float, typer.Option("--coverage", min=0.0001, max=1.0,
+                                               help="Share of cells to flag.")]
+GeojsonOption = Annotated[Path | None, typer.Option(
+    "--geojson", help="Also write the flagged cells as GeoJSON (WGS84).")]
+TreatedOption = Annotated[str, typer.Option(help="Treated area: BEFORE,AFTER counts.")]
+ControlOption = Annotated[str, typer.Option(help="Control area: BEFORE,AFTER.")]
+DisplacementOption = Annotated[str, typer.Option(help="Displacement zone: BEFORE,AFTER.")]
+DisplacementControlOption = Annotated[str, typer.Option(
+    help="Control's displacement zone: BEFORE,AFTER.")]
+PlacesPerArmOption = Annotated[int, typer.Option(min=1, help="Places in each arm.")]
+BaselineOption = Annotated[float, typer.Option(help="Crimes per place per period.")]
+EffectOption = Annotated[float, typer.Option(help="Relative change, e.g. -0.25.")]
+PeriodsOption = Annotated[int, typer.Option(min=1)]
+OverdispersionOption = Annotated[float, typer.Option(min=1.0)]
+NameOption = Annotated[str, typer.Option(help="What is done, e.g. 'Hot-spot patrols'.")]
+StartsOnOption = Annotated[str, typer.Option("--starts-on", help="YYYY-MM-DD.")]
+OutcomeOption = Annotated[str, typer.Option(help="The planned outcome measure.")]
+PlacesOption = Annotated[str | None, typer.Option(help="Comma-separated place ids.")]
+PlacesFileOption = Annotated[Path | None, typer.Option(help="One place id per line.")]
+EndsOnOption = Annotated[str | None, typer.Option("--ends-on", help="YYYY-MM-DD.")]
+AreaOption = Annotated[str, typer.Option(help="Where, in words.")]
+DescriptionOption = Annotated[str, typer.Option(help="What, in more words.")]
+InterventionArgument = Annotated[int, typer.Argument(help="The intervention's id.")]
+TreatmentStartOption = Annotated[int, typer.Option(
+    "--treatment-start", help="First outcome period under treatment.")]
+TreatmentEndOption = Annotated[int | None, typer.Option(
+    "--treatment-end", help="First period after treatment (default: open).")]
+SchemeOption = Annotated[str, typer.Option(
+    help="simple, complete, blocked, stratified or crossover.")]
+SeedOption = Annotated[int, typer.Option(help="The allocation's random seed.")]
+ScoresOption = Annotated[Path | None, typer.Option(
+    help="CSV place,score for blocked allocation (e.g. last year's crimes).")]
+StrataOption = Annotated[Path | None, typer.Option(help="CSV place,stratum.")]
+BlockSizeOption = Annotated[int, typer.Option(min=2)]
+DaysOption = Annotated[int, typer.Option(help="Crossover: days in the trial.")]
+FamilyOption = Annotated[str, typer.Option(help="poisson or linear.")]
+PermutationsOption = Annotated[int, typer.Option(min=0)]
+OutcomesOption = Annotated[Path, typer.Option(help="CSV with columns place,period,count.")]
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -81,63 +123,43 @@ def hotspots_backtest(
     files: FilesArgument,
     crime_type: CrimeTypeOption = None,
     cell_size: CellSizeOption = 250.0,
-    test_months: Annotated[str | None, typer.Option(
-        "--test-months", help="Comma-separated YYYY-MM (default: all but the first three).")
-    ] = None,
-    methods: Annotated[str | None, typer.Option(
-        "--methods", help="Comma-separated methods (default: all).")] = None,
-    covariate: Annotated[list[str] | None, typer.Option(
-        "--covariate", help="NAME=PATH: other point data (police.uk or an extract with "
-        "OFFENCE_DATETIME, EASTING, NORTHING, CRIME_TYPE; files or lake folders) that the "
-        "learned model may use as context. Repeatable.")] = None,
+    test_months: TestMonthsOption = None,
+    methods: MethodsOption = None,
+    covariate: CovariateOption = None,
     engine: EngineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Predict each test month from the months before it; hit rate, PAI and PEI per method."""
-    from commonground.insights.hotspots import backtest, load_crimes
+    from commonground.engines import get_engine
+    from commonground.insights.hotspots import backtest, load_covariates, load_crimes
 
-    points = load_crimes(files)
-    context = {}
-    for item in covariate or []:
-        name, _, path = item.partition("=")
-        if not name or not path:
-            raise ValueError(f"--covariate takes NAME=PATH, not '{item}'")
-        context[name] = load_crimes([Path(path)])
-    runner = _engine(engine)
-    try:
+    points, context = load_crimes(files), load_covariates(covariate)
+    with get_engine(engine) as runner:
         result = backtest(points, crime_type=crime_type, cell_size=cell_size,
                           test_months=_split(test_months), methods=_split(methods),
                           engine=runner, covariates=context).to_dict()
-    finally:
-        runner.close()
     emit(result, as_json, _render_backtest)
 
 
 @hotspots_app.command("predict")
 def hotspots_predict(
     files: FilesArgument,
-    method: Annotated[str, typer.Option("--method", help="Which method ranks the cells.")
-                      ] = "learned",
+    method: MethodOption = "learned",
     crime_type: CrimeTypeOption = None,
     cell_size: CellSizeOption = 250.0,
-    month: Annotated[str | None, typer.Option(
-        "--month", help="YYYY-MM to predict (default: the month after the data).")] = None,
-    coverage: Annotated[float, typer.Option("--coverage", min=0.0001, max=1.0,
-                                            help="Share of cells to flag.")] = 0.05,
-    geojson: Annotated[Path | None, typer.Option(
-        "--geojson", help="Also write the flagged cells as GeoJSON (WGS84).")] = None,
+    month: MonthOption = None,
+    coverage: CoverageOption = 0.05,
+    geojson: GeojsonOption = None,
     engine: EngineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Flag the cells most likely to see crime next month."""
+    from commonground.engines import get_engine
     from commonground.insights.hotspots import load_crimes, predict, to_geojson
 
-    runner = _engine(engine)
-    try:
+    with get_engine(engine) as runner:
         result = predict(load_crimes(files), method_name=method, crime_type=crime_type,
                          cell_size=cell_size, month=month, coverage=coverage, engine=runner)
-    finally:
-        runner.close()
     if geojson is not None:
         geojson.write_text(json.dumps(to_geojson(result)) + "\n")
         result["geojson"] = str(geojson)
@@ -146,37 +168,29 @@ def hotspots_predict(
 
 @insights_app.command("wdd")
 def wdd(
-    treated: Annotated[str, typer.Option(help="Treated area: BEFORE,AFTER counts.")],
-    control: Annotated[str, typer.Option(help="Control area: BEFORE,AFTER.")],
-    displacement: Annotated[str, typer.Option(help="Displacement zone: BEFORE,AFTER.")
-                            ] = "0,0",
-    displacement_control: Annotated[str, typer.Option(
-        help="Control's displacement zone: BEFORE,AFTER.")] = "0,0",
+    treated: TreatedOption,
+    control: ControlOption,
+    displacement: DisplacementOption = "0,0",
+    displacement_control: DisplacementControlOption = "0,0",
     as_json: JsonOption = False,
 ) -> None:
     """The weighted displacement difference test (Wheeler & Ratcliffe 2018)."""
-    from commonground.insights.evaluation import wdd_test
+    from commonground.insights.evaluation import before_after, wdd_test
 
-    def pair(text: str) -> tuple[float, float]:
-        parts = [float(p) for p in text.split(",")]
-        if len(parts) != 2:
-            raise ValueError(f"'{text}' must be two counts: BEFORE,AFTER")
-        return parts[0], parts[1]
-
-    result = wdd_test(treated=pair(treated), control=pair(control),
-                      displacement=pair(displacement),
-                      displacement_control=pair(displacement_control))
+    result = wdd_test(treated=before_after(treated), control=before_after(control),
+                      displacement=before_after(displacement),
+                      displacement_control=before_after(displacement_control))
     emit(result.to_dict(), as_json, key_values("Weighted displacement difference"))
 
 
 @insights_app.command("power")
 def power(
-    places_per_arm: Annotated[int, typer.Option(min=1, help="Places in each arm.")],
-    baseline: Annotated[float, typer.Option(help="Crimes per place per period.")],
-    effect: Annotated[float, typer.Option(help="Relative change, e.g. -0.25.")] = -0.25,
-    periods_before: Annotated[int, typer.Option(min=1)] = 12,
-    periods_after: Annotated[int, typer.Option(min=1)] = 12,
-    overdispersion: Annotated[float, typer.Option(min=1.0)] = 1.0,
+    places_per_arm: PlacesPerArmOption,
+    baseline: BaselineOption,
+    effect: EffectOption = -0.25,
+    periods_before: PeriodsOption = 12,
+    periods_after: PeriodsOption = 12,
+    overdispersion: OverdispersionOption = 1.0,
     as_json: JsonOption = False,
 ) -> None:
     """Power of a two-arm place-based trial analysed by Poisson difference-in-differences."""
@@ -187,35 +201,26 @@ def power(
     emit(result.to_dict(), as_json, key_values("Trial power"))
 
 
-def _places(places: str | None, places_file: Path | None) -> list[str]:
-    chosen = _split(places) or []
-    if places_file is not None:
-        chosen += [line.strip() for line in places_file.read_text().splitlines() if line.strip()]
-    if not chosen:
-        raise ValueError("give the places with --places A,B,C or --places-file FILE")
-    return chosen
-
-
 @intervention_app.command("add")
 def intervention_add(
-    name: Annotated[str, typer.Option(help="What is done, e.g. 'Hot-spot patrols'.")],
-    starts_on: Annotated[str, typer.Option("--starts-on", help="YYYY-MM-DD.")],
-    outcome: Annotated[str, typer.Option(help="The planned outcome measure.")],
-    places: Annotated[str | None, typer.Option(help="Comma-separated place ids.")] = None,
-    places_file: Annotated[Path | None, typer.Option(help="One place id per line.")] = None,
-    ends_on: Annotated[str | None, typer.Option("--ends-on", help="YYYY-MM-DD.")] = None,
-    area: Annotated[str, typer.Option(help="Where, in words.")] = "",
-    description: Annotated[str, typer.Option(help="What, in more words.")] = "",
+    name: NameOption,
+    starts_on: StartsOnOption,
+    outcome: OutcomeOption,
+    places: PlacesOption = None,
+    places_file: PlacesFileOption = None,
+    ends_on: EndsOnOption = None,
+    area: AreaOption = "",
+    description: DescriptionOption = "",
     hub: HubOption = Path("hub"),
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register an intervention: what, where, when, who, and its planned outcome."""
-    from commonground.insights.evaluation import add_intervention
+    from commonground.insights.evaluation import add_intervention, places_from
 
     with opened_hub(hub) as opened:
         view = add_intervention(
-            opened, acting(opened, actor), name=name, places=_places(places, places_file),
+            opened, acting(opened, actor), name=name, places=places_from(places, places_file),
             starts_on=date.fromisoformat(starts_on), outcome_measure=outcome,
             ends_on=date.fromisoformat(ends_on) if ends_on else None, area=area,
             description=description)
@@ -234,65 +239,58 @@ def intervention_list(hub: HubOption = Path("hub"), actor: ActorOption = None,
          rows_table("Interventions", "interventions"))
 
 
-def _read_scores(path: Path | None) -> dict[str, str] | None:
-    if path is None:
-        return None
-    with path.open(newline="") as handle:
-        return {row[0]: row[1] for row in csv.reader(handle) if len(row) >= 2
-                and row[0] != "place"}
-
-
 @intervention_app.command("allocate")
 def intervention_allocate(
-    intervention: Annotated[int, typer.Argument(help="The intervention's id.")],
-    treatment_start: Annotated[int, typer.Option(
-        "--treatment-start", help="First outcome period under treatment.")],
-    treatment_end: Annotated[int | None, typer.Option(
-        "--treatment-end", help="First period after treatment (default: open).")] = None,
-    scheme: Annotated[str, typer.Option(
-        help="simple, complete, blocked, stratified or crossover.")] = "complete",
-    seed: Annotated[int, typer.Option(help="The allocation's random seed.")] = 0,
-    scores: Annotated[Path | None, typer.Option(
-        help="CSV place,score for blocked allocation (e.g. last year's crimes).")] = None,
-    strata: Annotated[Path | None, typer.Option(help="CSV place,stratum.")] = None,
-    block_size: Annotated[int, typer.Option(min=2)] = 4,
-    days: Annotated[int, typer.Option(help="Crossover: days in the trial.")] = 0,
-    family: Annotated[str, typer.Option(help="poisson or linear.")] = "poisson",
-    permutations: Annotated[int, typer.Option(min=0)] = 999,
+    intervention: InterventionArgument,
+    treatment_start: TreatmentStartOption,
+    treatment_end: TreatmentEndOption = None,
+    scheme: SchemeOption = "complete",
+    seed: SeedOption = 0,
+    scores: ScoresOption = None,
+    strata: StrataOption = None,
+    block_size: BlockSizeOption = 4,
+    days: DaysOption = 0,
+    family: FamilyOption = "poisson",
+    permutations: PermutationsOption = 999,
     hub: HubOption = Path("hub"),
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Randomise the places and freeze design, plan and allocation (pre-registration)."""
-    from commonground.insights.evaluation import allocate_trial, default_plan
+    from commonground.insights.evaluation import allocate_trial, read_place_values
 
-    plan = {**default_plan(treatment_start, treatment_end), "family": family,
-            "permutations": permutations}
-    raw_scores = _read_scores(scores)
     with opened_hub(hub) as opened:
-        result = allocate_trial(
-            opened, acting(opened, actor), intervention, plan=plan, scheme=scheme, seed=seed,
-            scores={k: float(v) for k, v in raw_scores.items()} if raw_scores else None,
-            strata=_read_scores(strata), block_size=block_size, days=days)
+        result = allocate_trial(opened, acting(opened, actor), intervention, scheme=scheme,
+                                plan=_plan(treatment_start, treatment_end, family, permutations),
+                                scores=read_place_values(scores, numbers=True), seed=seed,
+                                strata=read_place_values(strata), block_size=block_size, days=days)
     emit(result, as_json, key_values("Trial allocated and pre-registered"))
+
+
+def _plan(start: int, end: int | None, family: str, permutations: int) -> dict[str, Any]:
+    """The analysis plan frozen with the allocation."""
+    from commonground.insights.evaluation import default_plan
+
+    return {**default_plan(start, end), "family": family, "permutations": permutations}
+
+
+def _render_evaluation(result: dict[str, Any]) -> None:
+    key_values("Evaluation")({**result["primary"], "sms": result["sms"], "permutation_p":
+                              result["secondary"].get("permutation", {}).get("p_value")})
 
 
 @intervention_app.command("evaluate")
 def intervention_evaluate(
-    intervention: Annotated[int, typer.Argument(help="The intervention's id.")],
-    outcomes: Annotated[Path, typer.Option(help="CSV with columns place,period,count.")],
+    intervention: InterventionArgument,
+    outcomes: OutcomesOption,
     hub: HubOption = Path("hub"),
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run the pre-registered analysis on the outcomes (refused if the plan changed)."""
-    from commonground.insights.evaluation import evaluate_trial
+    from commonground.insights.evaluation import evaluate_trial, read_outcomes
 
-    with outcomes.open(newline="") as handle:
-        rows = [(r["place"], int(r["period"]), float(r["count"]))
-                for r in csv.DictReader(handle)]
+    rows = read_outcomes(outcomes)
     with opened_hub(hub) as opened:
         result = evaluate_trial(opened, acting(opened, actor), intervention, rows)
-    emit(result, as_json, lambda r: key_values("Evaluation")(
-        {**r["primary"], "sms": r["sms"],
-         "permutation_p": r["secondary"].get("permutation", {}).get("p_value")}))
+    emit(result, as_json, _render_evaluation)

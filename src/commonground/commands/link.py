@@ -23,8 +23,24 @@ from commonground.errors import CommonGroundError
 link_app = typer.Typer(help="Link people and addresses across partners (Splink).",
                        no_args_is_help=True)
 
-EngineOption = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")]
+EngineOption = Annotated[str | None, typer.Option("--engine", help="duckdb (default) or spark.")]
 KindOption = Annotated[str | None, typer.Option("--kind", help="person or address (default both).")]
+RetrainOption = Annotated[bool, typer.Option(help="Train a new model version.")]
+FullOption = Annotated[bool, typer.Option(
+    help="Score every pair again, even when only new records came in.")]
+TruthOption = Annotated[Path, typer.Option(help="The synthetic county's truth/ folder.")]
+DecideOption = Annotated[int | None, typer.Option(help="A review item's id to decide.")]
+DecisionOption = Annotated[str | None, typer.Option(help="same or different.")]
+LimitOption = Annotated[int, typer.Option(help="How many pending pairs to list.")]
+PathsArgument = Annotated[list[Path], typer.Argument(
+    help="CSV or Parquet files (one to dedupe).")]
+IdColumnOption = Annotated[str, typer.Option("--id-column", help="Each file's record id.")]
+ClustersOutOption = Annotated[Path, typer.Option(
+    "--out", help="CSV to write: file, id, cluster_id.")]
+MapOption = Annotated[str | None, typer.Option(
+    "--map", help="given_name=COL,family_name=COL,dob=COL,postcode=COL,...")]
+PseudonymiseOption = Annotated[bool, typer.Option(
+    "--pseudonymise", help="Link on keyed tokens only (a throwaway key).")]
 
 
 def _kinds(kind: str | None) -> tuple[Any, ...]:
@@ -41,11 +57,8 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @link_app.command("run")
-def run(hub: HubOption = Path("hub"), as_: ActorOption = None, engine: EngineOption = "duckdb",
-        kind: KindOption = None,
-        retrain: Annotated[bool, typer.Option(help="Train a new model version.")] = False,
-        full: Annotated[bool, typer.Option(
-            help="Score every pair again, even when only new records came in.")] = False,
+def run(hub: HubOption = Path("hub"), as_: ActorOption = None, engine: EngineOption = None,
+        kind: KindOption = None, retrain: RetrainOption = False, full: FullOption = False,
         as_json: JsonOption = False) -> None:
     """Link every contributed dataset; entity ids carry over from the last run.
 
@@ -56,7 +69,7 @@ def run(hub: HubOption = Path("hub"), as_: ActorOption = None, engine: EngineOpt
     from commonground.link import run_linkage
 
     with opened_hub(hub) as opened:
-        actor = acting(opened, as_)
+        actor = acting(opened, as_)  # before the engine starts: Spark takes a while
         with get_engine(engine) as eng:
             result = run_linkage(opened, actor, eng, kinds=_kinds(kind), retrain=retrain,
                                  full=full)
@@ -65,7 +78,7 @@ def run(hub: HubOption = Path("hub"), as_: ActorOption = None, engine: EngineOpt
 
 @link_app.command("evaluate")
 def evaluate(
-    truth: Annotated[Path, typer.Option(help="The synthetic county's truth/ folder.")],
+    truth: TruthOption,
     hub: HubOption = Path("hub"), as_: ActorOption = None, kind: KindOption = None,
     as_json: JsonOption = False) -> None:
     """Score the entity index against ground truth: pairwise P/R/F1 and cluster figures."""
@@ -79,22 +92,19 @@ def evaluate(
 @link_app.command("review")
 def review(
     hub: HubOption = Path("hub"), as_: ActorOption = None, kind: KindOption = None,
-    decide: Annotated[int | None, typer.Option(help="A review item's id to decide.")] = None,
-    decision: Annotated[str | None, typer.Option(help="same or different.")] = None,
-    limit: Annotated[int, typer.Option(help="How many pending pairs to list.")] = 20,
+    decide: DecideOption = None, decision: DecisionOption = None, limit: LimitOption = 20,
     as_json: JsonOption = False) -> None:
     """List the pairs waiting for a decision, or decide one (--decide ID --decision same)."""
-    from commonground.link import review as queue
+    from commonground.link import decide_review, pending_reviews
 
     with opened_hub(hub) as opened:
         actor = acting(opened, as_)
         if decide is not None:
             if decision is None:
                 raise CommonGroundError("say --decision same or --decision different")
-            emit(queue.decide(opened, actor, decide, decision), as_json,
-                 key_values("Decision recorded"))
-            return
-        items = queue.pending(opened, actor, kind, limit)
+            return emit(decide_review(opened, actor, decide, decision), as_json,
+                        key_values("Decision recorded"))
+        items = pending_reviews(opened, actor, kind, limit)
     shown = [{k: v for k, v in i.items() if k != "explanation"} for i in items]
     emit({"pending": items if as_json else shown}, as_json, rows_table("Review queue", "pending"))
 
@@ -122,29 +132,20 @@ def _mapping(text: str | None) -> dict[str, str]:
 
 @link_app.command("files")
 def files(
-    paths: Annotated[list[Path], typer.Argument(help="CSV or Parquet files (one to dedupe).")],
-    id_column: Annotated[str, typer.Option("--id-column", help="Each file's record id.")],
-    out: Annotated[Path, typer.Option("--out", help="CSV to write: file, id, cluster_id.")],
-    map_: Annotated[str | None, typer.Option(
-        "--map", help="given_name=COL,family_name=COL,dob=COL,postcode=COL,...")] = None,
-    pseudonymise: Annotated[bool, typer.Option(
-        "--pseudonymise", help="Link on keyed tokens only (a throwaway key).")] = False,
-    engine: EngineOption = "duckdb", as_json: JsonOption = False) -> None:
+    paths: PathsArgument,
+    id_column: IdColumnOption,
+    out: ClustersOutOption,
+    map_: MapOption = None,
+    pseudonymise: PseudonymiseOption = False,
+    engine: EngineOption = None, as_json: JsonOption = False) -> None:
     """Deduplicate one file or link several, without a hub."""
-    import pyarrow.csv as pacsv
-
     from commonground.engines import get_engine
-    from commonground.link import link_files
+    from commonground.link import link_files_to_csv
 
-    for path in paths:
-        if not path.is_file():
-            raise FileNotFoundError(f"no file at {path}")
+    mapping = _mapping(map_)
     with get_engine(engine) as eng:
-        linked = link_files(paths, id_column, eng, mapping=_mapping(map_),
-                            pseudonymised=pseudonymise)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(linked.clusters, out)
-    result = {"out": str(out), **linked.summary()}
+        result = link_files_to_csv(paths, id_column, out, eng, mapping=mapping,
+                                   pseudonymised=pseudonymise)
     emit(result, as_json, key_values("Files linked"))
     if not as_json:
         sys.stderr.write(f"wrote {out}\n")

@@ -181,3 +181,9 @@ def builtin_contract(name: str) -> Contract:
                        if p.name.endswith(".yaml"))
         raise ContractError(f"no built-in contract '{name}'; built-in: {', '.join(known)}")
     return parse_contract(yaml.safe_load(target.read_text(encoding="utf-8")), f"built-in {name}")
+
+
+def contract_from(spec: str | Path) -> Contract:
+    """A contract from a YAML file (`.yaml`/`.yml`) or, otherwise, a built-in name."""
+    path = Path(spec)
+    return load_contract(path) if path.suffix in {".yaml", ".yml"} else builtin_contract(str(spec))

@@ -16,13 +16,14 @@ import shutil
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import select
 
 from commonground.contribute.contract import parse_contract
-from commonground.contribute.keys import PartnershipKey
+from commonground.contribute.keys import PartnershipKey, as_key
 from commonground.contribute.pseudonymise import Tokeniser, derived_values
 from commonground.engines import Engine, ParquetSource, Pipeline, ident, literal
 from commonground.errors import CommonGroundError, InvalidInput
@@ -154,3 +155,14 @@ def erase(hub: Hub, actor: Actor, tokens: Mapping[str, str], reference: str, eng
                   "versions_rewritten": len(rewritten)})
     return {"reference": reference, "rows_removed": removed_total,
             "versions_rewritten": len(rewritten), "versions": rewritten}
+
+
+def erase_person(hub: Hub, actor: Actor, reference: str, identifiers: Mapping[str, str | None],
+                 key: PartnershipKey | Path | None, engine: Engine) -> dict[str, Any]:
+    """Erase one person's rows from every version the actor may erase from.
+
+    The identifiers (empty ones are ignored) become tokens here, with the partnership key,
+    and only the tokens go further: the identifiers are never stored or logged.
+    """
+    given = {kind: value for kind, value in identifiers.items() if value}
+    return erase(hub, actor, erasure_tokens(as_key(key), given), reference, engine)

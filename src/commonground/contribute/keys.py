@@ -68,3 +68,8 @@ def load_key(path: Path | None = None) -> PartnershipKey:
         raise KeyError_(f"no partnership key file at {chosen}") from None
     except ValueError:
         raise KeyError_(f"{chosen} is not a partnership key file (expected hex)") from None
+
+
+def as_key(key: PartnershipKey | Path | None) -> PartnershipKey:
+    """`key` itself, or the key loaded from its file (None: $COMMONGROUND_KEY_FILE)."""
+    return key if isinstance(key, PartnershipKey) else load_key(key)

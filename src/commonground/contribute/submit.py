@@ -82,6 +82,13 @@ def set_key_fingerprint(hub: Hub, fingerprint: str) -> None:
             raise CommonGroundError("this hub already accepts a different partnership key")
 
 
+def trust_key(hub: Hub, actor: Actor, fingerprint: str) -> dict[str, Any]:
+    """Tell the hub which partnership key its packages must be made with (an admin)."""
+    require(hub, actor, "hub.configure", Resource(kind="hub", name="settings"))
+    set_key_fingerprint(hub, fingerprint)
+    return {"fingerprint": fingerprint}
+
+
 def key_fingerprint(hub: Hub) -> str | None:
     with hub.sessions()() as session:
         row = session.get(HubSetting, KEY_FINGERPRINT)

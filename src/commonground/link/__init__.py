@@ -1,17 +1,17 @@
 """Linkage: the same people and addresses across partners, on pseudonymised tokens.
 
 Public API (each hub operation takes an actor and goes through governance):
-`run_linkage`, `evaluate_hub`, `export`, `entity_index`, `review.pending`, `review.decide`,
-and, without a hub, `link_files`.
+`run_linkage`, `evaluate_hub`, `export`, `entity_index`, `pending_reviews`, `decide_review`,
+and, without a hub, `link_files` and `link_files_to_csv`.
 """
 
-from commonground.link import review
 from commonground.link.evaluate import score
 from commonground.link.model import ADDRESS, PERSON, SPECS, ModelSpec
 from commonground.link.resolve import Resolution, resolve
+from commonground.link.review import decide_review, pending_reviews
 from commonground.link.runs import entity_index, evaluate_hub, export, run_linkage
-from commonground.link.standalone import FileLinkage, link_files
+from commonground.link.standalone import FileLinkage, link_files, link_files_to_csv
 
 __all__ = ["ADDRESS", "PERSON", "SPECS", "FileLinkage", "ModelSpec", "Resolution",
-           "entity_index", "evaluate_hub", "export", "link_files", "resolve", "review",
-           "run_linkage", "score"]
+           "decide_review", "entity_index", "evaluate_hub", "export", "link_files",
+           "link_files_to_csv", "pending_reviews", "resolve", "run_linkage", "score"]

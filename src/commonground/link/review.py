@@ -23,8 +23,8 @@ def _view(item: ReviewItem) -> dict[str, Any]:
             "explanation": item.explanation}
 
 
-def pending(hub: Hub, actor: Actor, kind: str | None = None, limit: int = 20
-            ) -> list[dict[str, Any]]:
+def pending_reviews(hub: Hub, actor: Actor, kind: str | None = None, limit: int = 20
+                    ) -> list[dict[str, Any]]:
     """The queue, most doubtful first; mention ids and model labels only, never values."""
     require(hub, actor, "link.review", LINKAGE, details={"action": "list"})
     with hub.sessions()() as session:
@@ -35,7 +35,7 @@ def pending(hub: Hub, actor: Actor, kind: str | None = None, limit: int = 20
         return [_view(r) for r in rows]
 
 
-def decide(hub: Hub, actor: Actor, item_id: int, decision: str) -> dict[str, Any]:
+def decide_review(hub: Hub, actor: Actor, item_id: int, decision: str) -> dict[str, Any]:
     """Record 'same' or 'different' for a pair; a later decision replaces an earlier one."""
     if decision not in DECISIONS:
         raise CommonGroundError(f"a decision is one of: {', '.join(DECISIONS)}")

@@ -219,3 +219,16 @@ def link_files(paths: Sequence[Path], id_column: str, engine: Engine, *,
                       "cluster_id": pa.array([numbering[c] for c in clusters["cluster"]
                                               .to_pylist()], pa.int64())})
     return FileLinkage(table.sort_by([("file", "ascending"), ("id", "ascending")]), resolution)
+
+
+def link_files_to_csv(paths: Sequence[Path], id_column: str, out: Path, engine: Engine, *,
+                      mapping: Mapping[str, str] | None = None, pseudonymised: bool = False
+                      ) -> dict[str, Any]:
+    """`link_files`, written to a CSV of file, id and cluster_id; returns the summary."""
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no file at {path}")
+    linked = link_files(paths, id_column, engine, mapping=mapping, pseudonymised=pseudonymised)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(linked.clusters, out)
+    return {"out": str(out), **linked.summary()}

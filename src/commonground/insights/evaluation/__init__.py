@@ -22,6 +22,12 @@ from commonground.insights.evaluation.preregistration import (
     registration_sha256,
     verify_registration,
 )
+from commonground.insights.evaluation.readers import (
+    before_after,
+    places_from,
+    read_outcomes,
+    read_place_values,
+)
 from commonground.insights.evaluation.register import (
     InterventionView,
     TrialError,
@@ -44,9 +50,10 @@ __all__ = [
     "SCHEMES", "SMS_LEVELS", "Allocation", "DidResult", "InterventionView", "Panel",
     "PermutationResult", "PlanChanged", "PowerResult", "SyntheticControlResult", "TrialError",
     "WddResult", "add_intervention", "allocate", "allocate_trial", "arm_redraw", "balance",
-    "canonical", "check_plan", "default_plan", "did", "displacement_ring", "evaluate_trial",
-    "event_study", "list_evaluations", "list_interventions", "permutation_test",
-    "places_needed", "record_evaluation", "registration_sha256", "run_plan", "sms_level",
+    "before_after", "canonical", "check_plan", "default_plan", "did", "displacement_ring",
+    "evaluate_trial", "event_study", "list_evaluations", "list_interventions",
+    "permutation_test", "places_from", "places_needed", "read_outcomes", "read_place_values",
+    "record_evaluation", "registration_sha256", "run_plan", "sms_level",
     "synthetic_control", "trial_allocation", "trial_power", "twfe_statistic",
     "verify_registration", "wdd_test",
 ]

@@ -13,6 +13,7 @@ from commonground.insights.hotspots.methods import BASELINES, METHODS
 from commonground.insights.hotspots.metrics import COVERAGES, coverage_metrics, flagged_hits
 from commonground.insights.hotspots.points import (
     CrimePoints,
+    load_covariates,
     load_crimes,
     load_exact_crimes,
     load_police_uk,
@@ -24,6 +25,6 @@ from commonground.insights.hotspots.predict import predict, to_geojson
 __all__ = [
     "BASELINES", "COVERAGES", "METHODS", "Backtest", "CountCube", "CrimePoints", "EtasFit",
     "Grid", "History", "backtest", "build_cube", "build_grid", "count_steps", "coverage_metrics",
-    "fit_etas", "flagged_hits", "load_crimes", "load_exact_crimes", "load_police_uk",
-    "month_index", "month_label", "predict", "prepare_history", "to_geojson",
+    "fit_etas", "flagged_hits", "load_covariates", "load_crimes", "load_exact_crimes",
+    "load_police_uk", "month_index", "month_label", "predict", "prepare_history", "to_geojson",
 ]

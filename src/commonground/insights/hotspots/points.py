@@ -206,3 +206,14 @@ def load_crimes(paths: Iterable[Path | str]) -> CrimePoints:
         return load_exact_crimes(files)
     raise InvalidInput(f"{files[0].name} is neither police.uk street data nor a crime extract "
                         "with OFFENCE_DATETIME, EASTING and NORTHING")
+
+
+def load_covariates(items: Iterable[str] | None) -> dict[str, CrimePoints]:
+    """Other point data by name, from `NAME=PATH` items (a file or a folder of them)."""
+    covariates: dict[str, CrimePoints] = {}
+    for item in items or ():
+        name, _, path = item.partition("=")
+        if not name or not path:
+            raise InvalidInput(f"--covariate takes NAME=PATH, not '{item}'")
+        covariates[name] = load_crimes([Path(path)])
+    return covariates
