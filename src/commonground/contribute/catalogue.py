@@ -21,6 +21,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def catalogue(hub: Hub, actor: Actor) -> list[dict[str, Any]]:
+    """What data the hub holds: datasets, owners, agreements, versions, rows, freshness."""
     require(hub, actor, "catalogue.read", Resource(kind="catalogue", owner="", name="hub"))
     now = datetime.now(UTC)
     entries: list[dict[str, Any]] = []

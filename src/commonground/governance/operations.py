@@ -31,9 +31,9 @@ class Condition(StrEnum):
     AUTHOR = "the output request's author"
     CHECKER_OR_AUTHOR = "an output checker, or the output request's author"
     PROVIDER = "a governance lead of an organisation providing data to the project"
-    BOOTSTRAP = "nothing while the hub has no people; afterwards the policy"
-    SELF = "the person themselves may act on their own tokens"
-    OWN_ORGANISATION = "acts only on what the actor's own organisation owns (or registers)"
+    BOOTSTRAP = "or anyone while the hub has no people yet (the first organisation and admin)"
+    SELF = "or the person themselves, for their own tokens"
+    OWN_ORGANISATION = "only on what the actor's own organisation owns or registers"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Operation:
                  role if scope is Scope.ANY else f"{role} ({scope})"
                  for role, scope in sorted(grants.items())]
         text = ", ".join(parts)
-        if self.condition in (Condition.SELF, Condition.OWN_ORGANISATION):
+        if self.condition in (Condition.SELF, Condition.OWN_ORGANISATION, Condition.BOOTSTRAP):
             text += f"; {self.condition}"
         elif self.condition is not Condition.NONE:
             text += f"; and {self.condition}"
