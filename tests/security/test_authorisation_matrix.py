@@ -211,6 +211,10 @@ PROBES: dict[str, Probe] = {
     "link.evaluate": lambda f, h, a, w, t: f(h, a, t / "no-truth", ("person",)),
     "link.export": lambda f, h, a, w, t: f(h, a, t / "index.parquet", ("person",)),
     "link.index": lambda f, h, a, w, t: f(h, a, "person"),
+    "link.locations": lambda f, h, a, w, t: f(h, a, {"police/complaints": (
+        "Postcode", "Ref", "Ref")}, "crime-prevention"),
+    "link.placed_records": lambda f, h, a, w, t: f(h, a, "police/complaints", "Postcode",
+                                                   "Complaint", None, "crime-prevention"),
     "link.review.list": lambda f, h, a, w, t: f(h, a, None, 5),
     "link.review.decide": lambda f, h, a, w, t: f(h, a, 1, "same"),
     "project.propose": lambda f, h, a, w, t: _project(h, a, "new-study", [a.username]),

@@ -7,12 +7,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from commonground.contribute.keys import load_key
-from commonground.contribute.package import prepare
-from commonground.contribute.submit import register_dataset, submit
+from commonground.contribute import Package, load_key, prepare_package, register_dataset, submit
 from commonground.demo.context import DemoContext, contracts
-from commonground.governance import Actor, actor_for
-from commonground.governance.audit import verify
+from commonground.governance import Actor, actor_for, verify_audit
 
 
 def _truth_counts(truth: Path) -> dict[str, int]:
@@ -39,9 +36,9 @@ def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
         # At the partner's site: the package is made beside the extracts, outside the hub.
         # With keyed Bloom filters, as the partnership recommends: linkage then compares
         # misspelt names and addresses by spelling (docs/linkage.md).
-        package = prepare(source, contract, key, ctx.engine, ctx.partners_dir / "outbox" / ref,
-                          bloom=True)
-        stored = submit(hub, steward, ref, package, ctx.engine)
+        prepared = prepare_package(source, contract, key, ctx.engine,
+                                   ctx.partners_dir / "outbox" / ref, bloom=True)
+        stored = submit(hub, steward, ref, Package.open(Path(prepared["package"])), ctx.engine)
         datasets[ref] = {"version": stored.version, "rows_in": stored.rows_in,
                          "rows_accepted": stored.rows_accepted,
                          "rows_quarantined": stored.rows_quarantined,
@@ -49,7 +46,7 @@ def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
     rows_in = sum(d["rows_in"] for d in datasets.values())
     accepted = sum(d["rows_accepted"] for d in datasets.values())
     quarantined = sum(d["rows_quarantined"] for d in datasets.values())
-    audit = verify(hub)
+    audit = verify_audit(hub, actor_for(hub, "police-ig-lead"))
     return {
         "datasets": datasets, "contributions": len(datasets), "rows_in": rows_in,
         "rows_accepted": accepted, "rows_quarantined": quarantined,

@@ -67,7 +67,7 @@ def _partner_points(ctx: DemoContext) -> tuple[dict[str, Any], dict[str, int]]:
 
     from commonground.governance import actor_for
     from commonground.insights.hotspots import CrimePoints
-    from commonground.link.places import entity_locations, placed_records
+    from commonground.link import entity_locations, placed_records
 
     hub = ctx.require_hub()
     analyst = actor_for(hub, "police-analyst")

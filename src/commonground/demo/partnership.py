@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from commonground.contribute.keys import create_key
-from commonground.contribute.submit import set_key_fingerprint
+from commonground.contribute import create_key, trust_key
 from commonground.demo.context import DemoContext, contracts
 from commonground.governance import (
     actor_for,
@@ -51,6 +50,9 @@ def stage_partnership(ctx: DemoContext) -> dict[str, Any]:
         add_person(hub, f"{slug}-steward", slug, ["steward"], actor=admin)
         add_person(hub, f"{slug}-ig-lead", slug, ["governance_lead"], actor=admin)
     add_person(hub, "police-analyst", "police", ["analyst"], actor=admin)
+    # The partnership board reads aggregates, reports and the catalogue, never records.
+    add_person(hub, "board-chair", "county_council", ["board"],
+               display_name="Chair of the partnership board", actor=admin)
     today = datetime.now(UTC).date()
     document = {
         "slug": AGREEMENT,
@@ -69,8 +71,8 @@ def stage_partnership(ctx: DemoContext) -> dict[str, Any]:
         view = sign_agreement(hub, actor_for(hub, f"{slug}-ig-lead"), AGREEMENT)
     assert view is not None
     key = create_key(ctx.partners_dir / "partnership.key")
-    set_key_fingerprint(hub, key.fingerprint)
-    return {"organisations": len(PARTNERS), "people": 2 * len(PARTNERS) + 2,
+    trust_key(hub, admin, key.fingerprint)
+    return {"organisations": len(PARTNERS), "people": 2 * len(PARTNERS) + 3,
             "agreement": AGREEMENT, "agreement_status": view.status,
             "signatures": len(PARTNERS), "key_fingerprint": key.fingerprint,
             "key_file": str(ctx.partners_dir / "partnership.key")}

@@ -4,20 +4,21 @@ through the airlock with its small cells suppressed, two reviews, a release."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from commonground.demo.context import DemoContext
 from commonground.governance import actor_for, add_organisation, add_person
-from commonground.research.airlock import (
+from commonground.research import (
+    approve_project,
     download_output,
+    propose_project,
+    query_workspace,
     release_output,
     request_output,
     review_output,
     submit_output,
 )
-from commonground.research.projects import decide, propose_project, today_utc
-from commonground.research.workspace import Workspace
 
 PROJECT = "modern-slavery-signals"
 DATASETS = {
@@ -38,7 +39,7 @@ def stage_research(ctx: DemoContext) -> dict[str, Any]:
     add_person(hub, "police-output-checker", "police", ["output_checker"], actor=admin)
     add_person(hub, "county-output-checker", "county_council", ["output_checker"], actor=admin)
     researcher = actor_for(hub, "uni-researcher")
-    today = today_utc()
+    today = datetime.now(UTC).date()  # the day the project's status is judged by
     propose_project(
         hub, researcher, slug=PROJECT,
         title="Signals of labour exploitation at addresses across agencies",
@@ -49,10 +50,10 @@ def stage_research(ctx: DemoContext) -> dict[str, Any]:
         ethics_reference="UoE-ETH-2026-0142", starts_on=today,
         ends_on=today + timedelta(days=365))
     for org in ("police", "district_council", "fire"):
-        view = decide(hub, actor_for(hub, f"{org}-ig-lead"), PROJECT, "approved")
-    workspace = Workspace(hub, researcher, PROJECT)
-    visits = workspace.sql("SELECT count(*) AS n, CAST(count(*) FILTER (WHERE overcrowding) "
-                           "AS BIGINT) AS overcrowded FROM fire_safety_visits").to_pylist()[0]
+        view = approve_project(hub, actor_for(hub, f"{org}-ig-lead"), PROJECT)
+    visits = query_workspace(
+        hub, researcher, PROJECT, "SELECT count(*) AS n, CAST(count(*) FILTER (WHERE "
+        "overcrowding) AS BIGINT) AS overcrowded FROM fire_safety_visits").to_pylist()[0]
     output = request_output(
         hub, researcher, PROJECT, kind="table",
         title="Fire safety visits by overcrowding, locked internal doors and mattresses",

@@ -138,6 +138,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("link.evaluate", f"{_LINK}:evaluate_hub", "link.read", "linkage", cli="link evaluate"),
     _op("link.export", f"{_LINK}:export", "link.read", "linkage", cli="link export"),
     _op("link.index", f"{_LINK}:entity_index", "link.read", "linkage"),
+    _op("link.locations", f"{_LINK}:entity_locations", "dataset.read", "dataset"),
+    _op("link.placed_records", f"{_LINK}:placed_records", "dataset.read", "dataset"),
     _op("link.review.list", f"{_LINK}:pending_reviews", "link.review", "linkage",
         cli="link review"),
     _op("link.review.decide", f"{_LINK}:decide_review", "link.review", "linkage",

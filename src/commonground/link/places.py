@@ -47,6 +47,13 @@ def _latest(hub: Hub, actor: Actor, ref: str, purpose: str, columns: list[str]
     return pq.read_table(path, columns=[record_id, *columns]), record_id
 
 
+def _address_index(hub: Hub) -> pa.Table:
+    index = read_index(hub.root, "address")
+    if index is None:
+        raise CommonGroundError("no address entities yet: run `commonground link run` first")
+    return index
+
+
 def entity_locations(hub: Hub, actor: Actor, sources: Mapping[str, tuple[str, str, str]],
                      purpose: str) -> pa.Table:
     """(entity_id, easting, northing, records) from datasets that carry coordinates.
@@ -54,12 +61,13 @@ def entity_locations(hub: Hub, actor: Actor, sources: Mapping[str, tuple[str, st
     `sources` maps a dataset to (address column, easting column, northing column); an entity
     seen at several places takes the median (a typo'd easting does not move it far).
     """
-    index = read_index(hub.root, "address")
-    if index is None:
-        raise CommonGroundError("no address entities yet: run `commonground link run` first")
+    # Every read is checked (and audited) before anything, the entity index included, is read.
+    tables = {ref: _latest(hub, actor, ref, purpose, [x, y])
+              for ref, (_, x, y) in sources.items()}
+    index = _address_index(hub)
     parts = []
     for ref, (address_column, x_column, y_column) in sources.items():
-        table, record_id = _latest(hub, actor, ref, purpose, [x_column, y_column])
+        table, record_id = tables[ref]
         mine = index.filter(pc.and_(pc.equal(index["source_dataset"], ref),
                                     pc.equal(index["subject"], address_column)))
         ids = pa.table({"record_id": pc.cast(mine["record_id"], pa.string()),
@@ -82,10 +90,8 @@ def placed_records(hub: Hub, actor: Actor, ref: str, address_column: str, time_c
                    locations: pa.Table, purpose: str) -> tuple[pa.Table, int]:
     """(time, easting, northing) for the records of `ref` whose address entity is placed,
     and how many records could not be placed (reported, never silently dropped)."""
-    index = read_index(hub.root, "address")
-    if index is None:
-        raise CommonGroundError("no address entities yet: run `commonground link run` first")
     table, record_id = _latest(hub, actor, ref, purpose, [time_column])
+    index = _address_index(hub)
     mine = index.filter(pc.and_(pc.equal(index["source_dataset"], ref),
                                 pc.equal(index["subject"], address_column)))
     ids = pa.table({"record_id": pc.cast(mine["record_id"], pa.string()),
