@@ -183,6 +183,7 @@ PROBES: dict[str, Probe] = {
     "organisation.add": lambda f, h, a, w, t: f(h, "newco", "New Co", "ngo", actor=a),
     "organisation.list": lambda f, h, a, w, t: f(h),
     "person.add": lambda f, h, a, w, t: f(h, "newbie", "police", ["analyst"], actor=a),
+    "person.enrol": lambda f, h, a, w, t: f(h, "newbie", "police", ["analyst"], actor=a),
     "person.roles": lambda f, h, a, w, t: f(h, a, "target", ["steward"]),
     "person.deactivate": lambda f, h, a, w, t: f(h, a, "target"),
     "person.list": lambda f, h, a, w, t: f(h, a),

@@ -29,10 +29,10 @@ from commonground.governance import (
     GovernanceError,
     actor_for,
     add_organisation,
-    add_person,
     amend_agreement,
     audit_entries,
     draft_agreement,
+    enrol_person,
     get_agreement,
     issue_token,
     list_agreements,
@@ -98,8 +98,8 @@ def user_add(
     username: Annotated[str, typer.Argument(help="Log-in name, e.g. j.smith.")],
     org: Annotated[str, typer.Option("--org", help="The person's organisation (slug).")],
     role: Annotated[list[str], typer.Option(
-        "--role", help="steward, analyst, researcher, output_checker, governance_lead, admin "
-                       "(repeat for several).")],
+        "--role", help="steward, analyst, researcher, output_checker, governance_lead, admin, "
+                       "board (repeat for several).")],
     name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Work e-mail.")] = None,
     hub: HubOption = Path("hub"),
@@ -108,13 +108,8 @@ def user_add(
 ) -> None:
     """Add a person and print their API token once (it is never shown again)."""
     with opened_hub(hub) as opened:
-        actor = _maybe_actor(opened, acting)
-        person = add_person(opened, username, org, role, display_name=name, email=email,
-                            actor=actor)
-        token = issue_token(opened, person, actor=actor)
-    result = {"username": person.username, "organisation": person.organisation,
-              "roles": sorted(person.roles), "token": token,
-              "note": "the token is shown once; store it safely"}
+        result = enrol_person(opened, username, org, role, display_name=name, email=email,
+                              actor=_maybe_actor(opened, acting))
     emit(result, as_json, key_values("Person added"))
 
 

@@ -98,6 +98,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("organisation.list", f"{_GOV}:list_organisations", None, cli="org list",
         reason="the partners' names are public: every agreement names them"),
     _op("person.add", f"{_GOV}:add_person", "person.manage", "person",
+        condition=Condition.BOOTSTRAP, **W),
+    _op("person.enrol", f"{_GOV}:enrol_person", "person.manage", "person",
         condition=Condition.BOOTSTRAP, cli="user add", **W),
     _op("person.roles", f"{_GOV}:set_roles", "person.manage", "person", **W),
     _op("person.deactivate", f"{_GOV}:deactivate_person", "person.manage", "person", **W),

@@ -14,6 +14,7 @@ from commonground.governance.audit import record
 from commonground.governance.errors import GovernanceError, NotFound
 from commonground.governance.models import Person, PersonRole
 from commonground.governance.policy import Resource, require
+from commonground.governance.tokens import issue_token
 from commonground.store import Hub, Organisation
 
 ORGANISATION_KINDS = ("police", "council", "fire", "health", "ngo", "university")
@@ -111,6 +112,18 @@ def add_person(hub: Hub, username: str, organisation: str, roles: Iterable[str],
         session.flush()
         record(session, who, "person.add", resource, "done", details={"roles": chosen})
         return actor_of(person)
+
+
+def enrol_person(hub: Hub, username: str, organisation: str, roles: Iterable[str], *,
+                 display_name: str | None = None, email: str | None = None,
+                 actor: Actor | None = None) -> dict[str, Any]:
+    """Add a person and issue their first API token, shown once and never stored in clear."""
+    person = add_person(hub, username, organisation, roles, display_name=display_name,
+                        email=email, actor=actor)
+    token = issue_token(hub, person, actor=actor)
+    return {"username": person.username, "organisation": person.organisation,
+            "roles": sorted(person.roles), "token": token,
+            "note": "the token is shown once; store it safely"}
 
 
 def set_roles(hub: Hub, actor: Actor, username: str, roles: Iterable[str]) -> Actor:
