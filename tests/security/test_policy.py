@@ -111,6 +111,11 @@ MATRIX = [
     R("researcher", "council", "output.request", Resource("project", name="p"), None, True),
     R("output_checker", "council", "output.request", Resource("project", name="p"), None, False),
     R("output_checker", "police", "output.review", Resource("project", name="p"), None, True),
+    # Disclosure evidence: checkers and researchers by the table, then only the request's author
+    # among researchers (the airlock's own, audited check); never an admin or a steward.
+    R("output_checker", "fire", "output.read", Resource("project", name="p"), None, True),
+    R("admin", "police", "output.read", Resource("project", name="p"), None, False),
+    R("board", "council", "output.read", Resource("project", name="p"), None, False),
     R("researcher", "council", "output.review", Resource("project", name="p"), None, False),
     R("output_checker", "police", "output.release", Resource("project", name="p"), None, True),
     R("researcher", "council", "output.release", Resource("project", name="p"), None, False),
