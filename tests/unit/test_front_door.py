@@ -13,6 +13,7 @@ import importlib
 import inspect
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from commonground.governance import NEEDS_NO_ACTOR, OPERATIONS, RULES
 from commonground.governance.operations import NOT_OPERATIONS
 
 ROOMS = ("commonground.governance", "commonground.contribute", "commonground.link",
-         "commonground.research", "commonground.insights.evaluation",
+         "commonground.research", "commonground.insights", "commonground.insights.evaluation",
          "commonground.insights.hotspots")
 REGISTERED = {op.target for op in OPERATIONS}
 
@@ -46,6 +47,8 @@ def public_functions(package: str) -> Iterator[tuple[str, Any]]:
     module = importlib.import_module(package)
     for name in getattr(module, "__all__", ()):
         value = getattr(module, name)
+        if isinstance(value, types.ModuleType) and hasattr(value, "__all__"):
+            continue  # a sub-package with its own `__all__` is a room of its own in ROOMS
         if isinstance(value, types.ModuleType):
             for inner, function in inspect.getmembers(value, inspect.isfunction):
                 if not inner.startswith("_") and function.__module__ == value.__name__:
@@ -131,10 +134,24 @@ def test_every_cli_command_is_an_operation_or_says_why_not() -> None:
 
 
 def test_the_authorisation_page_is_generated_from_the_registry() -> None:
-    from pathlib import Path
-
     from commonground.governance import ROLES
     from commonground.governance.operations import reference_markdown
 
     page = (Path(__file__).parents[2] / "docs" / "authorisation.md").read_text()
     assert reference_markdown(ROLES) in page, "docs/authorisation.md is stale: run make docs"
+
+
+# Web routes that are not operations on the hub's data: signing in and out, and the docs.
+NOT_OPERATION_ROUTES = {"GET /", "GET /login", "POST /login", "GET /logout", "GET /api/docs",
+                        "GET /docs/oauth2-redirect", "GET /api/openapi.json"}
+
+
+def test_every_web_route_is_an_operation_or_says_why_not(tmp_path: Path) -> None:
+    from commonground.server import create_app
+
+    app = create_app(tmp_path / "hub")
+    served = {f"{method} {route.path}" for route in app.routes
+              for method in getattr(route, "methods", None) or () if method != "HEAD"}
+    registered = {route for op in OPERATIONS for route in op.routes}
+    assert registered <= served, sorted(registered - served)
+    assert served - registered <= NOT_OPERATION_ROUTES, sorted(served - registered)

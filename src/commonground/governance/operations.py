@@ -44,7 +44,7 @@ class Operation:
     resource: str = ""
     condition: Condition = Condition.NONE
     cli: str | None = None  # "output check"
-    route: str | None = None  # "GET /api/outputs/{output_id}"
+    routes: tuple[str, ...] = ()  # web routes that call it: ("GET /research",)
     writes: bool = False  # changes the hub's data or metadata (beyond the audit log)
     reason: str = ""  # why no actor or no policy action is needed
 
@@ -156,14 +156,14 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("project.revoke", f"{_RES}:revoke_project", "project.revoke", "project",
         cli="project revoke", **W),
     _op("project.list", f"{_RES}:list_projects", "project.read", "project", cli="project list",
-        route="GET /research"),
+        routes=("GET /research",)),
     _op("project.show", f"{_RES}:get_project", "project.read", "project"),
     _op("workspace.views", f"{_RES}:workspace_views", "workspace.query", "project",
         condition=Condition.MEMBER, cli="workspace views",
-        route="GET /api/projects/{slug}/views"),
+        routes=("GET /research/{slug}", "GET /api/projects/{slug}/views")),
     _op("workspace.query", f"{_RES}:query_workspace", "workspace.query", "project",
         condition=Condition.MEMBER, cli="workspace query",
-        route="POST /api/projects/{slug}/query"),
+        routes=("POST /api/projects/{slug}/query",)),
     _op("output.request", f"{_RES}:request_output", "output.request", "project",
         condition=Condition.MEMBER, cli="output request", **W),
     _op("output.check", f"{_RES}:get_output", "output.read", "project",
@@ -260,7 +260,7 @@ def reference_markdown(roles: tuple[str, ...]) -> str:
              "|---|---|---|---|---|---|"]
     for op in OPERATIONS:
         cli = f"`{op.cli}`" if op.cli else ""
-        route = f"`{op.route}`" if op.route else ""
+        route = ", ".join(f"`{r}`" for r in op.routes)
         action = f"`{op.action}`" if op.action else "none"
         lines.append(f"| `{op.name}` | {op.summary()} | {cli} | {route} | {action} | "
                      f"{op.who()} |")

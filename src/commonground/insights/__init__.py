@@ -6,3 +6,8 @@
   difference-in-differences, synthetic control, the weighted displacement difference test
   and permutation inference, each labelled with its Maryland Scientific Methods Scale level.
 """
+
+from commonground.insights import evaluation, hotspots
+
+# The room's public API lives in its two parts, each with its own curated `__all__`.
+__all__ = ["evaluation", "hotspots"]
