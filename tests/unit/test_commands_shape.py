@@ -18,7 +18,7 @@ MAX_LINES = 25
 # The modules a command may import from: each room's package, never one of its modules.
 PUBLIC = frozenset({
     "commonground.governance", "commonground.contribute", "commonground.link",
-    "commonground.research", "commonground.insights.evaluation",
+    "commonground.research", "commonground.insights", "commonground.insights.evaluation",
     "commonground.insights.hotspots", "commonground.engines", "commonground.store",
     "commonground.errors", "commonground.settings", "commonground.simulate",
     "commonground.demo",
@@ -97,11 +97,12 @@ def test_the_checks_see_a_long_function_and_an_internal_import() -> None:
         "from commonground.research import get_output\n"
         "from commonground.research import airlock\n"
         "from commonground.insights import evaluation\n"
+        "from commonground.insights.hotspots import grid\n"
         "import commonground.link.review\n"
         "from commonground.commands.output import emit\n")
     assert _internal(_imported(sample)) == [
-        "commonground.contribute.submit", "commonground.link.review",
-        "commonground.research.airlock"]
+        "commonground.contribute.submit", "commonground.insights.hotspots.grid",
+        "commonground.link.review", "commonground.research.airlock"]
 
 
 @pytest.mark.parametrize("args", [["run", "--as", "someone"],

@@ -55,7 +55,10 @@ BloomOption = Annotated[bool, typer.Option(
 ContractOption = Annotated[str, typer.Option(
     help="Contract YAML file, or a built-in name such as police_uk_street.")]
 DescriptionOption = Annotated[str, typer.Option(help="What the dataset holds.")]
-IdentifierOption = Annotated[str | None, typer.Option()]
+GivenOption = Annotated[str | None, typer.Option(help="Given name, as the records hold it.")]
+FamilyOption = Annotated[str | None, typer.Option(help="Family name, as the records hold it.")]
+PostcodeOption = Annotated[str | None, typer.Option(help="Postcode (any spacing or case).")]
+NhsOption = Annotated[str | None, typer.Option(help="NHS number (ten digits; enough alone).")]
 DobOption = Annotated[str | None, typer.Option(help="Date of birth, YYYY-MM-DD.")]
 ReferenceOption = Annotated[str, typer.Option(help="The request's reference (no personal data).")]
 CATALOGUE_COLUMNS = ("dataset", "owner", "versions", "rows", "age_days", "rows_quarantined_total")
@@ -174,11 +177,11 @@ def retention_run(hub: HubOption = Path("hub"), actor: ActorOption = None,
 
 def erase(
     reference: ReferenceOption,
-    given_name: IdentifierOption = None,
-    family_name: IdentifierOption = None,
+    given_name: GivenOption = None,
+    family_name: FamilyOption = None,
     dob: DobOption = None,
-    postcode: IdentifierOption = None,
-    nhs_number: IdentifierOption = None,
+    postcode: PostcodeOption = None,
+    nhs_number: NhsOption = None,
     key: KeyOption = None,
     engine: EngineOption = None,
     hub: HubOption = Path("hub"),

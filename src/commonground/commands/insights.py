@@ -66,8 +66,10 @@ DisplacementControlOption = Annotated[str, typer.Option(
 PlacesPerArmOption = Annotated[int, typer.Option(min=1, help="Places in each arm.")]
 BaselineOption = Annotated[float, typer.Option(help="Crimes per place per period.")]
 EffectOption = Annotated[float, typer.Option(help="Relative change, e.g. -0.25.")]
-PeriodsOption = Annotated[int, typer.Option(min=1)]
-OverdispersionOption = Annotated[float, typer.Option(min=1.0)]
+BeforeOption = Annotated[int, typer.Option(min=1, help="Outcome periods before the start.")]
+AfterOption = Annotated[int, typer.Option(min=1, help="Outcome periods after the start.")]
+OverdispersionOption = Annotated[float, typer.Option(
+    min=1.0, help="Variance over mean of the counts (1: Poisson).")]
 NameOption = Annotated[str, typer.Option(help="What is done, e.g. 'Hot-spot patrols'.")]
 StartsOnOption = Annotated[str, typer.Option("--starts-on", help="YYYY-MM-DD.")]
 OutcomeOption = Annotated[str, typer.Option(help="The planned outcome measure.")]
@@ -87,10 +89,11 @@ SeedOption = Annotated[int, typer.Option(help="The allocation's random seed.")]
 ScoresOption = Annotated[Path | None, typer.Option(
     help="CSV place,score for blocked allocation (e.g. last year's crimes).")]
 StrataOption = Annotated[Path | None, typer.Option(help="CSV place,stratum.")]
-BlockSizeOption = Annotated[int, typer.Option(min=2)]
+BlockSizeOption = Annotated[int, typer.Option(min=2, help="Blocked: places per block.")]
 DaysOption = Annotated[int, typer.Option(help="Crossover: days in the trial.")]
 FamilyOption = Annotated[str, typer.Option(help="poisson or linear.")]
-PermutationsOption = Annotated[int, typer.Option(min=0)]
+PermutationsOption = Annotated[int, typer.Option(
+    min=0, help="Re-randomisations for the permutation test (0: none).")]
 OutcomesOption = Annotated[Path, typer.Option(help="CSV with columns place,period,count.")]
 
 
@@ -188,8 +191,8 @@ def power(
     places_per_arm: PlacesPerArmOption,
     baseline: BaselineOption,
     effect: EffectOption = -0.25,
-    periods_before: PeriodsOption = 12,
-    periods_after: PeriodsOption = 12,
+    periods_before: BeforeOption = 12,
+    periods_after: AfterOption = 12,
     overdispersion: OverdispersionOption = 1.0,
     as_json: JsonOption = False,
 ) -> None:

@@ -28,16 +28,22 @@ output_app = typer.Typer(help="Output requests through the airlock.", no_args_is
 ProjectFileOption = Annotated[Path, typer.Option(
     "--file", help="The project as YAML: slug, title, question, commissioned_by, purpose, "
                    "researchers, datasets, ethics_reference, starts_on, ends_on.")]
-ReasonOption = Annotated[str, typer.Option()]
+SlugArgument = Annotated[str, typer.Argument(help="The project's slug.")]
+ReasonOption = Annotated[str, typer.Option(help="Why, in a sentence (kept with the decision).")]
 ProjectOption = Annotated[str, typer.Option(help="The project's slug.")]
 SqlArgument = Annotated[str, typer.Argument(help="One SELECT over the project's views.")]
-PlainOption = Annotated[str, typer.Option()]
+TitleOption = Annotated[str, typer.Option(help="What the output shows, in a line.")]
+JustificationOption = Annotated[str, typer.Option(
+    help="Why the output is needed, for the output checkers.")]
+CommentOption = Annotated[str, typer.Option(help="The reviewer's comment to the author.")]
+OutputId = Annotated[int, typer.Argument(help="The output request's id.")]
 SpecOption = Annotated[str, typer.Option(
     help='JSON, e.g. {"view": "fire_safety_visits", "rows": ["overcrowding"], '
          '"aggfunc": "count"} or {"view": ..., "formula": "y ~ x"}')]
 KindOption = Annotated[str, typer.Option(help="table or model")]
 DecisionOption = Annotated[str, typer.Option(help="approve, return or reject")]
-DownloadOutOption = Annotated[Path, typer.Option("--out")]
+DownloadOutOption = Annotated[Path, typer.Option(
+    "--out", help="Folder to copy the released files and their release record into.")]
 PROJECT_COLUMNS = ("project", "status", "commissioned_by", "purpose", "ends_on")
 
 
@@ -68,7 +74,7 @@ def _project(view: Any, as_json: bool, title: str | None = None) -> None:
 
 
 @project_app.command("approve")
-def project_approve(slug: str, reason: ReasonOption = "",
+def project_approve(slug: SlugArgument, reason: ReasonOption = "",
                     hub: HubOption = Path("hub"), actor: ActorOption = None,
                     as_json: JsonOption = False) -> None:
     """Approve the use of your organisation's data in a project (governance lead)."""
@@ -79,7 +85,7 @@ def project_approve(slug: str, reason: ReasonOption = "",
 
 
 @project_app.command("refuse")
-def project_refuse(slug: str, reason: ReasonOption,
+def project_refuse(slug: SlugArgument, reason: ReasonOption,
                    hub: HubOption = Path("hub"), actor: ActorOption = None,
                    as_json: JsonOption = False) -> None:
     """Refuse the use of your organisation's data in a project (governance lead)."""
@@ -90,7 +96,7 @@ def project_refuse(slug: str, reason: ReasonOption,
 
 
 @project_app.command("revoke")
-def project_revoke(slug: str, reason: ReasonOption,
+def project_revoke(slug: SlugArgument, reason: ReasonOption,
                    hub: HubOption = Path("hub"), actor: ActorOption = None,
                    as_json: JsonOption = False) -> None:
     """End a project's access now (a provider's or the commissioner's governance lead)."""
@@ -130,7 +136,7 @@ def workspace_query(project: ProjectOption, sql: SqlArgument, hub: HubOption = P
 
 
 @workspace_app.command("views")
-def workspace_views(project: PlainOption, hub: HubOption = Path("hub"),
+def workspace_views(project: ProjectOption, hub: HubOption = Path("hub"),
                     actor: ActorOption = None, as_json: JsonOption = False) -> None:
     """The project's views: dataset, version, rows and columns."""
     from commonground.research import workspace_views as views_of
@@ -153,8 +159,8 @@ def _output(view: Any, as_json: bool) -> None:
 
 
 @output_app.command("request")
-def output_request(project: PlainOption, title: PlainOption, spec: SpecOption,
-                   kind: KindOption = "table", justification: PlainOption = "",
+def output_request(project: ProjectOption, title: TitleOption, spec: SpecOption,
+                   kind: KindOption = "table", justification: JustificationOption = "",
                    hub: HubOption = Path("hub"), actor: ActorOption = None,
                    as_json: JsonOption = False) -> None:
     """Ask for an output; disclosure checks run at once and the evidence is shown."""
@@ -168,7 +174,7 @@ def output_request(project: PlainOption, title: PlainOption, spec: SpecOption,
 
 
 @output_app.command("check")
-def output_check(output_id: int, hub: HubOption = Path("hub"), actor: ActorOption = None,
+def output_check(output_id: OutputId, hub: HubOption = Path("hub"), actor: ActorOption = None,
                  as_json: JsonOption = False) -> None:
     """The request's state and disclosure evidence: which rule fired where."""
     from commonground.research import get_output
@@ -178,7 +184,7 @@ def output_check(output_id: int, hub: HubOption = Path("hub"), actor: ActorOptio
 
 
 @output_app.command("submit")
-def output_submit(output_id: int, hub: HubOption = Path("hub"), actor: ActorOption = None,
+def output_submit(output_id: OutputId, hub: HubOption = Path("hub"), actor: ActorOption = None,
                   as_json: JsonOption = False) -> None:
     """Send a pending request to the output checkers (its author)."""
     from commonground.research import submit_output
@@ -188,7 +194,7 @@ def output_submit(output_id: int, hub: HubOption = Path("hub"), actor: ActorOpti
 
 
 @output_app.command("review")
-def output_review(output_id: int, decision: DecisionOption, comment: PlainOption = "",
+def output_review(output_id: OutputId, decision: DecisionOption, comment: CommentOption = "",
                   hub: HubOption = Path("hub"), actor: ActorOption = None,
                   as_json: JsonOption = False) -> None:
     """Review an output (an output checker who is not its author); two reviews are needed."""
@@ -199,7 +205,7 @@ def output_review(output_id: int, decision: DecisionOption, comment: PlainOption
 
 
 @output_app.command("release")
-def output_release(output_id: int, hub: HubOption = Path("hub"), actor: ActorOption = None,
+def output_release(output_id: OutputId, hub: HubOption = Path("hub"), actor: ActorOption = None,
                    as_json: JsonOption = False) -> None:
     """Release an approved output, with its machine-readable release record."""
     from commonground.research import release_output
@@ -209,7 +215,7 @@ def output_release(output_id: int, hub: HubOption = Path("hub"), actor: ActorOpt
 
 
 @output_app.command("withdraw")
-def output_withdraw(output_id: int, hub: HubOption = Path("hub"), actor: ActorOption = None,
+def output_withdraw(output_id: OutputId, hub: HubOption = Path("hub"), actor: ActorOption = None,
                     as_json: JsonOption = False) -> None:
     """Withdraw a request that has not been released (its author)."""
     from commonground.research import withdraw_output
@@ -219,7 +225,7 @@ def output_withdraw(output_id: int, hub: HubOption = Path("hub"), actor: ActorOp
 
 
 @output_app.command("download")
-def output_download(output_id: int, out: DownloadOutOption,
+def output_download(output_id: OutputId, out: DownloadOutOption,
                     hub: HubOption = Path("hub"), actor: ActorOption = None,
                     as_json: JsonOption = False) -> None:
     """Download a released output and its release record."""
