@@ -27,6 +27,12 @@ def test_every_command_has_help_text() -> None:
     assert [entry.name for entry in entries if not entry.help] == []
 
 
+def test_every_argument_and_option_has_help_text() -> None:
+    missing = [f"{entry.name} {param.name}" for entry in walk(app) for param in entry.params
+               if not getattr(param, "help", None)]
+    assert missing == []
+
+
 def test_every_command_has_an_entry_in_the_reference() -> None:
     text = DOC.read_text()
     assert [e.name for e in walk(app) if f"## `{e.name}`\n" not in text] == []
