@@ -52,7 +52,7 @@ def test_every_stage_reports_its_figures(demo_run: tuple[Path, dict]) -> None:
     partnership = result["stages"]["partnership"]
     assert partnership["organisations"] == 5 and partnership["agreement_status"] == "active"
     contribute = result["stages"]["contribute"]
-    assert contribute["contributions"] == 10
+    assert contribute["contributions"] == 13
     assert contribute["nothing_lost"] is True
     assert contribute["rows_in"] == contribute["rows_accepted"] + contribute["rows_quarantined"]
     assert contribute["all_records_against_truth"] is True
@@ -82,7 +82,7 @@ def test_hub_has_a_database_and_partners_sit_beside_it(demo_run: tuple[Path, dic
     engine.dispose()
     assert [r.kind for r in runs] == ["demo:hub", "demo:partnership", "demo:contribute",
                                       "demo:link", "demo:research", "demo:insights"]
-    assert versions == 10
+    assert versions == 13
     assert contributions == result["stages"]["contribute"]["rows_in"]
 
 

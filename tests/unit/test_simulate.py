@@ -75,7 +75,7 @@ def test_same_config_gives_byte_identical_files(tmp_path: Path) -> None:
     simulate_county(config, tmp_path / "b")
     simulate_county(CountyConfig(people=3_000, seed=12), tmp_path / "c")
     a, b, c = (file_hashes(tmp_path / name) for name in "abc")
-    assert len(a) == 19
+    assert len(a) == 22
     assert a == b
     assert a["truth/people.parquet"] != c["truth/people.parquet"]
 

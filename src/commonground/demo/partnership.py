@@ -26,6 +26,8 @@ PARTNERS: dict[str, tuple[str, str]] = {
     "county_council": ("Essex County Council", "council"),
     "fire": ("Essex County Fire and Rescue Service", "fire"),
     "health": ("Mid and South Essex NHS Foundation Trust", "health"),
+    # A victim-support charity that refers potential victims (a fictional name).
+    "ngo": ("Essex Freedom Support (fictional charity)", "ngo"),
 }
 AGREEMENT = "essex-prevention"
 LEGAL_BASES = [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import councils, fire, health, police, truth
+from . import councils, fire, health, police, referrals, truth
 from .config import CountyConfig, CountySummary, stage_rng
 from .crime import simulate_crimes
 from .exploitation import plan_sites
@@ -38,12 +38,16 @@ LSOAs (Open Government Licence v3.0; contains OS data © Crown copyright and dat
 - county_council/adult_social_care.csv, trading_standards.csv.
 - fire/safety_visits.csv — home safety visits: address and observations only.
 - health/ae_attendances.parquet — emergency department attendances (typed dates, NHS number).
+- police/nrm_referrals.csv, county_council/nrm_referrals.csv, ngo/referrals.csv — National
+  Referral Mechanism referrals by first responders and a victim-support charity (fictional):
+  the known cases a partnership learns from, reaching back a year before the window.
 
 ## truth/ — what really exists (never shared with the hub in real life)
 - people, households, addresses: the population (`address_id` is a UPRN-like id).
 - record_truth: for every partner record, the person and address it is really about
   (`other_person_id`: police suspect; `site_id`: the exploitation site it is a trace of).
-- exploitation_sites, victims: hidden modern-slavery sites and their victims.
+- exploitation_sites, victims: hidden modern-slavery sites and their victims; each site's
+  active period, controller (some run several sites), first referral and referral count.
 - crimes: every crime event (reported or not) with its cause: background, hotspot or
   near_repeat (`parent_crime_id` is the triggering burglary).
 - interventions: hot-spot patrol register with random arm and true effect (relative change
@@ -111,13 +115,16 @@ def simulate_county(config: CountyConfig, out_dir: Path,
         report("fire", 0.65)
         emit(health.ae_attendances_file(config, population))
         report("health", 0.75)
+        for partner in referrals.referral_files(config, population):
+            emit(partner)
+        report("referrals", 0.8)
 
         truth_files = {
             "truth/people.parquet": truth.people_table(population),
             "truth/households.parquet": truth.households_table(population),
             "truth/addresses.parquet": truth.addresses_table(population, lsoas),
             "truth/record_truth.parquet": pa.concat_tables(truths).cast(TRUTH_SCHEMA),
-            "truth/exploitation_sites.parquet": truth.sites_table(population),
+            "truth/exploitation_sites.parquet": truth.sites_table(population, config),
             "truth/victims.parquet": truth.victims_table(population),
             "truth/crimes.parquet": truth.crimes_table(population, lsoas, events, who, urn),
             "truth/interventions.parquet": truth.interventions_table(population, plan),

@@ -271,6 +271,9 @@ def _place_workplaces(rng: np.random.Generator, sites: Sites, addresses: Address
         sites.work_address[rows] = candidates[np.argmin(near, axis=1)]
 
 
+SHARED_CONTROLLER = 0.35  # share of sites run by a controller of an earlier site
+
+
 def _choose_controllers(rng: np.random.Generator, sites: Sites, people: People,
                         main_community: np.ndarray, config: CountyConfig) -> None:
     """A controller is an ordinary-looking adult resident, often of the victims' community."""
@@ -284,3 +287,11 @@ def _choose_controllers(rng: np.random.Generator, sites: Sites, people: People,
             sites.controller[rows] = pool[rng.integers(len(pool), size=len(rows))]
     rows = np.flatnonzero(sites.controller < 0)
     sites.controller[rows] = adult[rng.integers(len(adult), size=len(rows))]
+    # Organised groups run several sites: a share of sites are another's controller's too,
+    # often with the same van (what the network analysis should find).
+    joins = np.flatnonzero(rng.random(len(sites)) < SHARED_CONTROLLER)
+    joins = joins[joins > 0]
+    boss = (rng.random(len(joins)) * joins).astype(np.int64)  # an earlier site
+    sites.controller[joins] = sites.controller[boss]
+    same_van = rng.random(len(joins)) < 0.6
+    sites.vehicle[joins[same_van]] = sites.vehicle[boss[same_van]]

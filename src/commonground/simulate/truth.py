@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from .addresses import ADDRESS_KINDS, BUSINESS_KINDS
+from .config import CountyConfig
 from .crime import CAUSES, CRIME_TYPES, CrimeEvents
 from .exploitation import SITE_KINDS
 from .geography import Lsoas
@@ -15,6 +16,7 @@ from .noise import S, column
 from .police import CrimePeople
 from .population import HOUSEHOLD_KINDS, Population, nationalities
 from .records import person_ids
+from .referrals import referral_events
 
 
 def _nullable(values: np.ndarray, missing: np.ndarray, kind: pa.DataType) -> pa.Array:
@@ -82,8 +84,16 @@ def addresses_table(population: Population, lsoas: Lsoas) -> pa.Table:
     })
 
 
-def sites_table(population: Population) -> pa.Table:
+def sites_table(population: Population, config: CountyConfig) -> pa.Table:
+    """Every site, known or not: when it was active, who ran it, when it was first referred."""
     s, uprn = population.sites, population.addresses.uprn
+    events = referral_events(config, population)
+    on_site = events["site"] >= 0
+    site, day = events["site"][on_site], events["day"][on_site]
+    count = np.bincount(site, minlength=len(s)).astype(np.int32)
+    first = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
+    order = np.argsort(day, kind="stable")[::-1]  # earliest written last, so it wins
+    first[site[order]] = day[order]
     return pa.table({
         "site_id": pa.array(np.arange(1, len(s) + 1, dtype=np.int64)),
         "address_id": pa.array(uprn[s.work_address]),
@@ -93,6 +103,10 @@ def sites_table(population: Population) -> pa.Table:
         "victims": pa.array(s.victims),
         "controller_person_id": pa.array(person_ids(s.controller)),
         "vehicle_vrm": column(s.vehicle),
+        # Every site runs from `start` to the end of the simulated window (`active_until`).
+        "active_until": pa.array(np.full(len(s), config.end_day - 1, dtype="datetime64[D]")),
+        "first_referred": pa.array(first, mask=np.isnat(first)),
+        "referrals": pa.array(count),
     })
 
 
