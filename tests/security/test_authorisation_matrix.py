@@ -65,7 +65,7 @@ columns:
 
 def agreement(slug: str = "matrix-sharing") -> dict[str, Any]:
     return {"slug": slug, "title": "Matrix sharing", "parties": ["police", "council"],
-            "purposes": ["research:matrix", "crime-prevention"],
+            "purposes": ["research:matrix", "crime-prevention", "safeguarding"],
             "legal_bases": ["Crime and Disorder Act 1998 s115"],
             "data_items": {"police/complaints": ["*"], "police/extra": ["*"]},
             "retention_days": 365, "starts_on": "2020-01-01", "expires_on": "2099-12-31"}
@@ -85,6 +85,7 @@ class World:
     pending_output: int  # pending, by `author`
     intervention: int
     fingerprint: str
+    risk_list: int
 
 
 def _project(hub: Hub, author: Actor, slug: str, researchers: list[str]) -> None:
@@ -105,6 +106,7 @@ def build_world(base: Path) -> World:
     from commonground.contribute.submit import register_dataset, set_key_fingerprint, submit
     from commonground.engines import get_engine
     from commonground.insights.evaluation import add_intervention
+    from commonground.insights.risk import save_list
     from commonground.research import approve_project, request_output, submit_output
 
     hub = init_hub(base / "template", f"sqlite:///{base / 'template' / 'commonground.db'}")
@@ -145,9 +147,20 @@ def build_world(base: Path) -> World:
     analyst = actor_for(hub, username("analyst", "police", "out"))
     intervention = add_intervention(hub, analyst, name="Patrols", places=["a", "b", "c", "d"],
                                     starts_on=TODAY, outcome_measure="crimes")
+    saved = _save_risk_list(save_list, hub, analyst)
     hub.close()
     return World(base / "template", base / "work", base / "partnership.key", package.folder,
-                 output.id, pending.id, intervention.id, key.fingerprint)
+                 output.id, pending.id, intervention.id, key.fingerprint, saved["list"])
+
+
+def _save_risk_list(f: Callable[..., Any], hub: Hub, actor: Actor) -> Any:
+    from commonground.insights.risk import risk_table
+
+    table = risk_table([("A0000001", 0.4, [{"indicator": "fire_hmo", "partner": "police",
+                                            "value": 1.0, "contribution": 0.2}]),
+                        ("A0000002", 0.1, [])])
+    return f(hub, actor, table, model="matrix", agreement="matrix-sharing", cutoff=TODAY,
+             metrics={}, card={})
 
 
 # How to call each operation: (function, hub, actor, world, scratch folder) -> result.
@@ -247,6 +260,13 @@ PROBES: dict[str, Probe] = {
     "intervention.record_evaluation": lambda f, h, a, w, t: f(h, a, w.intervention, "did",
                                                               {"estimate": 0.9}),
     "intervention.evaluations": lambda f, h, a, w, t: f(h, a, w.intervention),
+    "risk.save": lambda f, h, a, w, t: _save_risk_list(f, h, a),
+    "risk.lists": lambda f, h, a, w, t: f(h, a),
+    "risk.read": lambda f, h, a, w, t: f(h, a, w.risk_list),
+    "risk.explain": lambda f, h, a, w, t: f(h, a, "A0000001", w.risk_list),
+    "risk.export": lambda f, h, a, w, t: f(h, a, t / "list.csv", "csv", w.risk_list),
+    "visit.record": lambda f, h, a, w, t: f(h, a, w.risk_list, "A0000001", "no_access", TODAY),
+    "risk.labels": lambda f, h, a, w, t: f(h, a),
 }
 
 

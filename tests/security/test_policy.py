@@ -40,6 +40,7 @@ ASB = Resource.dataset("council/asb")
 STOPS = Resource.dataset("police/stops")  # not in any agreement
 FIRE = Resource.dataset("fire/incidents")  # fire is not a party
 AGREEMENT = Resource.agreement("essex-cp", PARTNERSHIP)
+RISK_LIST = Resource("risk_list", name="list-1")
 DOCUMENT = {
     "slug": "essex-cp", "title": "Essex crime prevention", "parties": sorted(PARTNERSHIP),
     "purposes": ["crime-prevention", "safeguarding"],
@@ -175,6 +176,21 @@ MATRIX = [
     R("steward", "council", "erasure.request", CRIMES, None, False),
     R("analyst", "police", "erasure.request", CRIMES, None, False),
     R("admin", "police", "dataset.delete", CRIMES, None, False),  # no rule: refused
+    # Risk lists: a party to an agreement in force that lists the purpose; no dataset needed.
+    R("analyst", "police", "risk.build", RISK_LIST, "safeguarding", True),
+    R("analyst", "fire", "risk.build", RISK_LIST, "safeguarding", False),  # not a party
+    R("analyst", "council", "risk.build", RISK_LIST, "research:modern-slavery", False),
+    R("analyst", "police", "risk.build", RISK_LIST, None, False),  # no purpose
+    R("governance_lead", "police", "risk.build", RISK_LIST, "safeguarding", False),
+    R("admin", "police", "risk.build", RISK_LIST, "safeguarding", False),
+    R("governance_lead", "council", "risk.read", RISK_LIST, "safeguarding", True),
+    R("analyst", "police", "risk.read", RISK_LIST, "safeguarding", True),
+    R("governance_lead", "fire", "risk.read", RISK_LIST, "safeguarding", False),
+    R("researcher", "police", "risk.read", RISK_LIST, "safeguarding", False),
+    R("board", "police", "risk.read", RISK_LIST, "safeguarding", False),
+    R("analyst", "council", "risk.visit", RISK_LIST, "safeguarding", True),
+    R("governance_lead", "council", "risk.visit", RISK_LIST, "safeguarding", False),
+    R("analyst", "council", "risk.visit", CRIMES, "safeguarding", False),  # wrong kind
 ]
 
 
@@ -290,4 +306,51 @@ def test_a_refusal_inside_a_transaction_that_already_audited_does_not_deadlock(
                     session=session)
     report = verify(hub)
     assert report.ok and report.entries == before + 2
+    hub.close()
+
+
+@pytest.mark.parametrize("change, why", [
+    ({"status": "revoked"}, "no agreement is in force"),
+    ({"expires_on": date(2025, 5, 31)}, "no agreement is in force"),
+    ({"intact": False}, "no agreement is in force"),
+    ({"parties": frozenset({"police", "fire"})}, "council is not a party"),
+    ({"purposes": frozenset({"crime-prevention"})}, "to the purpose 'safeguarding'"),
+])
+def test_risk_lists_need_a_party_to_an_agreement_in_force_for_the_purpose(
+        change: dict[str, object], why: str) -> None:
+    terms = AgreementTerms(**{**TERMS.__dict__, **change})
+    for action in ("risk.build", "risk.read", "risk.visit"):
+        decision = decide(pure_actor("analyst", "council"), action, RISK_LIST,
+                          "safeguarding", [terms], TODAY)
+        assert not decision.allowed and why in decision.reason, action
+
+
+def test_a_risk_list_needs_no_agreement_covering_a_dataset() -> None:
+    # The lists are made from shared data, not shared themselves: data items do not matter.
+    terms = AgreementTerms(**{**TERMS.__dict__, "data_items": {}})
+    decision = decide(pure_actor("analyst", "council"), "risk.read", RISK_LIST,
+                      "safeguarding", [terms], TODAY)
+    assert decision.allowed and decision.agreement_id == terms.id
+
+
+def test_under_counts_only_the_named_agreement(tmp_path: Path) -> None:
+    hub = init_hub(tmp_path / "hub")
+    for org in ORGS:
+        add_organisation(hub, org, org.title(), org)
+    admin = add_person(hub, "admin", "police", ["admin"])
+    leads = {org: add_person(hub, f"lead_{org}", org, ["governance_lead"], actor=admin)
+             for org in PARTNERSHIP}
+    analyst = add_person(hub, "analyst", "council", ["analyst"], actor=admin)
+    draft_agreement(hub, leads["police"], DOCUMENT, today=TODAY)
+    for org in sorted(PARTNERSHIP):
+        sign_agreement(hub, leads[org], "essex-cp", today=TODAY)
+    assert may(hub, analyst, "risk.read", RISK_LIST, "safeguarding", today=TODAY)
+    assert may(hub, analyst, "risk.read", RISK_LIST, "safeguarding", today=TODAY,
+               under="essex-cp")
+    other = may(hub, analyst, "risk.read", RISK_LIST, "safeguarding", today=TODAY,
+                under="another-agreement")
+    assert not other and "no agreement is in force" in other.reason
+    with pytest.raises(PermissionDenied):
+        require(hub, analyst, "risk.read", RISK_LIST, "safeguarding", today=TODAY,
+                under="another-agreement")
     hub.close()

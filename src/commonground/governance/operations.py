@@ -89,6 +89,7 @@ _CON = "commonground.contribute"
 _LINK = "commonground.link"
 _RES = "commonground.research"
 _EVAL = "commonground.insights.evaluation"
+_RISK = "commonground.insights.risk"
 W = {"writes": True}
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -193,6 +194,18 @@ OPERATIONS: tuple[Operation, ...] = (
         "intervention.evaluate", "intervention", **W),
     _op("intervention.evaluations", f"{_EVAL}:list_evaluations", "intervention.read",
         "intervention"),
+    # insights: modern slavery risk lists for safeguarding visits, and the visits' outcomes
+    _op("risk.save", f"{_RISK}:save_list", "risk.build", "risk_list", **W),
+    _op("risk.lists", f"{_RISK}:list_risk_lists", "risk.read", "risk_list",
+        cli="insights risk list"),
+    _op("risk.read", f"{_RISK}:read_list", "risk.read", "risk_list"),
+    _op("risk.explain", f"{_RISK}:explain_address", "risk.read", "risk_list",
+        cli="insights risk explain"),
+    _op("risk.export", f"{_RISK}:export_list", "risk.read", "risk_list",
+        cli="insights risk export"),
+    _op("visit.record", f"{_RISK}:record_visit", "risk.visit", "risk_list",
+        cli="insights visit record", **W),
+    _op("risk.labels", f"{_RISK}:visit_labels", "risk.read", "risk_list"),
 )
 
 # Public functions that take a Hub but no Actor, and why none is needed.

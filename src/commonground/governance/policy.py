@@ -2,7 +2,9 @@
 
 The rules are a table (`RULES`): one row per action says which roles may act, where (any
 organisation, the owning organisation, or a party to the agreement), and whether an agreement
-in force must cover the dataset (and the purpose). Anything not in the table is refused.
+in force must cover the dataset (and the purpose), or, for what is made from shared data
+rather than shared itself (a risk list), name the actor's organisation and the purpose.
+Anything not in the table is refused.
 There is no admin bypass for data: admins manage organisations and people, never read data.
 """
 
@@ -37,6 +39,8 @@ class Needs(StrEnum):
     NOTHING = "nothing more"
     AGREEMENT = "an agreement in force that covers the dataset"
     PURPOSE = "an agreement in force that covers the dataset for the purpose"
+    PARTY_PURPOSE = ("an agreement in force, with the actor's organisation a party, whose "
+                     "purposes include the purpose")
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,12 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("output.review", "project", {"output_checker": ANY}),
     _rule("output.release", "project", {"output_checker": ANY}),
     _rule("output.download", "project", {"researcher": ANY}),
+    # Modern slavery risk lists for safeguarding visits: made from the partners' shared data,
+    # so only the parties to an agreement that lists the purpose build, read or act on them.
+    _rule("risk.build", "risk_list", {"analyst": PARTY}, Needs.PARTY_PURPOSE),
+    _rule("risk.read", "risk_list", {"analyst": PARTY, "governance_lead": PARTY},
+          Needs.PARTY_PURPOSE),
+    _rule("risk.visit", "risk_list", {"analyst": PARTY}, Needs.PARTY_PURPOSE),
 )}
 ACTIONS = tuple(RULES)
 
@@ -140,13 +150,15 @@ def _refuse(reason: str) -> Decision:
     return Decision(False, reason)
 
 
-def _fits(scope: Scope, actor: Actor, resource: Resource) -> bool:
+def _fits(scope: Scope, actor: Actor, resource: Resource, rule: Rule) -> bool:
     if scope is Scope.ANY:
         return True
     if scope is Scope.OWNER:
         return resource.owner is not None and actor.organisation == resource.owner
-    # A party to a named agreement; for datasets the agreement search checks party-ship.
-    return resource.kind == "dataset" or actor.organisation in resource.parties
+    # A party to a named agreement; for datasets, and for rules that search the agreements
+    # for the actor's organisation, the agreement search checks party-ship.
+    return (resource.kind == "dataset" or rule.needs is Needs.PARTY_PURPOSE
+            or actor.organisation in resource.parties)
 
 
 def decide(actor: Actor, action: str, resource: Resource, purpose: str | None,
@@ -163,7 +175,7 @@ def decide(actor: Actor, action: str, resource: Resource, purpose: str | None,
     if not held:
         roles = ", ".join(sorted(rule.grants))
         return _refuse(f"'{action}' needs one of the roles: {roles}")
-    scopes = {scope for scope in held.values() if _fits(scope, actor, resource)}
+    scopes = {scope for scope in held.values() if _fits(scope, actor, resource, rule)}
     if not scopes:
         where = " or ".join(sorted({str(s) for s in held.values()}))
         return _refuse(f"'{action}' on {resource} is only for {where}")
@@ -175,6 +187,8 @@ def decide(actor: Actor, action: str, resource: Resource, purpose: str | None,
 def _by_agreement(actor: Actor, rule: Rule, resource: Resource, purpose: str | None,
                   scopes: set[Scope], agreements: Iterable[AgreementTerms],
                   today: date) -> Decision:
+    if rule.needs is Needs.PARTY_PURPOSE:
+        return _as_party(actor, rule, resource, purpose, agreements, today)
     ref = resource.ref
     live = sorted((t for t in agreements if t.in_force(today) and t.covers(ref)),
                   key=lambda t: (t.slug, t.version))
@@ -195,6 +209,31 @@ def _by_agreement(actor: Actor, rule: Rule, resource: Resource, purpose: str | N
                    f"for '{purpose}'")
 
 
+def _as_party(actor: Actor, rule: Rule, resource: Resource, purpose: str | None,
+              agreements: Iterable[AgreementTerms], today: date) -> Decision:
+    """Any agreement in force that names the actor's organisation and lists the purpose.
+
+    Nothing is shared by the action itself (the datasets were checked when the thing was
+    made), so the agreement need not cover a dataset: it must still bind the actor's
+    organisation to the purpose, today.
+    """
+    if purpose is None:
+        return _refuse(f"'{rule.action}' needs a purpose")
+    live = sorted((t for t in agreements if t.in_force(today)),
+                  key=lambda t: (t.slug, t.version))
+    if not live:
+        return _refuse("no agreement is in force")
+    mine = [t for t in live if actor.organisation in t.parties]
+    if not mine:
+        return _refuse(f"{actor.organisation} is not a party to an agreement in force")
+    for terms in mine:
+        if purpose in terms.purposes:
+            return Decision(True, f"{actor.organisation} is a party to agreement "
+                            f"'{terms.slug}' v{terms.version} for '{purpose}'", terms.id)
+    return _refuse(f"no agreement in force binds {actor.organisation} to the purpose "
+                   f"'{purpose}'")
+
+
 def utc_today() -> date:
     return datetime.now(UTC).date()
 
@@ -212,27 +251,53 @@ def _latest_parties(session: Session, slug: str) -> frozenset[str]:
 
 
 def may(hub: Hub, actor: Actor, action: str, resource: Resource, purpose: str | None = None,
-        *, session: Session | None = None, today: date | None = None) -> Decision:
-    """Would the policy allow this? Reads agreements; writes nothing."""
+        *, session: Session | None = None, today: date | None = None,
+        under: str | None = None) -> Decision:
+    """Would the policy allow this? Reads agreements; writes nothing.
+
+    `under` names one agreement (its slug): only its versions count, for work that was done
+    under that agreement and must stay within it (a risk list and the agreement it was built
+    under).
+    """
     if session is None:
         with hub.sessions()() as own:
-            return may(hub, actor, action, resource, purpose, session=own, today=today)
+            return may(hub, actor, action, resource, purpose, session=own, today=today,
+                       under=under)
     rule = RULES.get(action)
     if resource.kind == "agreement" and not resource.parties and resource.name:
         resource = Resource.agreement(resource.name, _latest_parties(session, resource.name))
     terms = load_terms(session) if rule is not None and rule.needs is not Needs.NOTHING else []
+    if under is not None:
+        terms = [t for t in terms if t.slug == under]
     return decide(actor, action, resource, purpose, terms, today or utc_today())
 
 
 def require(hub: Hub, actor: Actor, action: str, resource: Resource,
             purpose: str | None = None, *, session: Session | None = None,
-            today: date | None = None, details: Mapping[str, Any] | None = None) -> Decision:
+            today: date | None = None, details: Mapping[str, Any] | None = None,
+            under: str | None = None) -> Decision:
     """Allow or raise PermissionDenied; either way the decision is in the audit log.
 
     A refusal is written in its own transaction, so the caller's rollback cannot erase it;
     an allowed decision joins `session` (if given) so it commits with the work it allowed.
+    `under` restricts the check to one agreement's versions (see `may`).
     """
-    decision = may(hub, actor, action, resource, purpose, session=session, today=today)
+    decision = may(hub, actor, action, resource, purpose, session=session, today=today,
+                   under=under)
+    return audited(hub, actor, action, resource, purpose, decision, session=session,
+                   details=details)
+
+
+def audited(hub: Hub, actor: Actor, action: str, resource: Resource, purpose: str | None,
+            decision: Decision, *, session: Session | None = None,
+            details: Mapping[str, Any] | None = None,
+            refusal: type[PermissionDenied] = PermissionDenied) -> Decision:
+    """Write `decision` to the audit log and raise `refusal` if it refuses.
+
+    For a refusal the policy table cannot see (a risk list past its expiry): the room turns
+    an allowed decision into a refused one and hands it here, so it is audited the same way
+    and raised as its own kind of PermissionDenied.
+    """
     facts: dict[str, Any] = dict(details or {})
     if decision.agreement_id is not None:
         facts["agreement_id"] = decision.agreement_id
@@ -243,8 +308,7 @@ def require(hub: Hub, actor: Actor, action: str, resource: Resource,
         target: Hub | Session = session if session is not None and holds_chain_lock(
             session) else hub
         record(target, actor, action, resource, "refused", purpose, facts)
-        raise PermissionDenied(f"{actor.username} may not {action} {resource}: "
-                               f"{decision.reason}")
+        raise refusal(f"{actor.username} may not {action} {resource}: {decision.reason}")
     record(session if session is not None else hub, actor, action, resource, "allowed",
            purpose, facts)
     return decision

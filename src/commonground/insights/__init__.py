@@ -5,9 +5,11 @@
 - `evaluation/`: the intervention register, randomised trial design and pre-registration,
   difference-in-differences, synthetic control, the weighted displacement difference test
   and permutation inference, each labelled with its Maryland Scientific Methods Scale level.
+- `risk/`: modern slavery risk lists for safeguarding visits: kept under an agreement for a
+  purpose, expiring, explained address by address, exported, and followed by visit outcomes.
 """
 
-from commonground.insights import evaluation, hotspots
+from commonground.insights import evaluation, hotspots, risk
 
-# The room's public API lives in its two parts, each with its own curated `__all__`.
-__all__ = ["evaluation", "hotspots"]
+# The room's public API lives in its parts, each with its own curated `__all__`.
+__all__ = ["evaluation", "hotspots", "risk"]

@@ -1,0 +1,43 @@
+"""Modern slavery risk lists for safeguarding visits.
+
+A list ranks linked addresses by a calibrated probability that a safeguarding visit would find
+exploitation, with each indicator's contribution and the partner whose data gave it. This
+package keeps, protects and serves the lists: saved under an agreement for a purpose and for
+a few weeks only, read and exported only by the parties to that agreement, explained address
+by address, and followed by the visits' outcomes, which become the next model's labels.
+A list holds four columns (address_id, rank, score, explanation) and never a name or date of
+birth; the models never take nationality, ethnicity or sex.
+"""
+
+from commonground.insights.risk.card import card_markdown, model_card
+from commonground.insights.risk.lists import (
+    LOCATION_SOURCES,
+    ListExpired,
+    explain_address,
+    export_list,
+    list_risk_lists,
+    read_list,
+    record_visit,
+    save_list,
+    visit_labels,
+)
+from commonground.insights.risk.records import OUTCOMES
+from commonground.insights.risk.schema import COLUMNS, check_list, risk_table
+
+__all__ = [
+    "COLUMNS",
+    "LOCATION_SOURCES",
+    "OUTCOMES",
+    "ListExpired",
+    "card_markdown",
+    "check_list",
+    "explain_address",
+    "export_list",
+    "list_risk_lists",
+    "model_card",
+    "read_list",
+    "record_visit",
+    "risk_table",
+    "save_list",
+    "visit_labels",
+]
