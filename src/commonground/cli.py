@@ -120,7 +120,7 @@ def serve(
 
 def _mount() -> None:
     """Each room's commands, mounted under their nouns."""
-    from commonground.commands import contribute, governance, insights, link, research
+    from commonground.commands import contribute, governance, insights, link, network, research
 
     app.add_typer(governance.org_app, name="org")
     app.add_typer(governance.user_app, name="user")
@@ -136,6 +136,7 @@ def _mount() -> None:
     app.add_typer(research.workspace_app, name="workspace")
     app.add_typer(research.output_app, name="output")
     app.add_typer(link.link_app, name="link")
+    insights.insights_app.command("network")(network.network)
     app.add_typer(insights.insights_app, name="insights")
     app.add_typer(insights.intervention_app, name="intervention")
 

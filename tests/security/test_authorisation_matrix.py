@@ -247,7 +247,17 @@ PROBES: dict[str, Probe] = {
     "intervention.record_evaluation": lambda f, h, a, w, t: f(h, a, w.intervention, "did",
                                                               {"estimate": 0.9}),
     "intervention.evaluations": lambda f, h, a, w, t: f(h, a, w.intervention),
+    "network.report": lambda f, h, a, w, t: f(h, a, purpose="crime-prevention",
+                                              sources=_network_sources()),
 }
+
+
+def _network_sources() -> Any:
+    """The matrix world's one dataset as the network's only source (no entities are linked,
+    so an allowed call stops after the check, on the missing index)."""
+    from commonground.insights.networks import NetworkSources
+
+    return NetworkSources(parties={"police/complaints": (("", "Postcode"),)})
 
 
 def _plan() -> dict[str, Any]:

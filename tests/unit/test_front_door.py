@@ -23,7 +23,7 @@ from commonground.governance.operations import NOT_OPERATIONS
 
 ROOMS = ("commonground.governance", "commonground.contribute", "commonground.link",
          "commonground.research", "commonground.insights", "commonground.insights.evaluation",
-         "commonground.insights.hotspots")
+         "commonground.insights.hotspots", "commonground.insights.networks")
 REGISTERED = {op.target for op in OPERATIONS}
 
 

@@ -89,6 +89,7 @@ _CON = "commonground.contribute"
 _LINK = "commonground.link"
 _RES = "commonground.research"
 _EVAL = "commonground.insights.evaluation"
+_NET = "commonground.insights.networks"
 W = {"writes": True}
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -193,6 +194,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "intervention.evaluate", "intervention", **W),
     _op("intervention.evaluations", f"{_EVAL}:list_evaluations", "intervention.read",
         "intervention"),
+    _op("network.report", f"{_NET}:network_report", "dataset.read", "dataset",
+        cli="insights network"),
 )
 
 # Public functions that take a Hub but no Actor, and why none is needed.

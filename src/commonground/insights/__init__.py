@@ -5,9 +5,10 @@
 - `evaluation/`: the intervention register, randomised trial design and pre-registration,
   difference-in-differences, synthetic control, the weighted displacement difference test
   and permutation inference, each labelled with its Maryland Scientific Methods Scale level.
+- `networks/`: addresses of concern tied together by shared people, vehicles and businesses.
 """
 
-from commonground.insights import evaluation, hotspots
+from commonground.insights import evaluation, hotspots, networks
 
-# The room's public API lives in its two parts, each with its own curated `__all__`.
-__all__ = ["evaluation", "hotspots"]
+# The room's public API lives in its parts, each with its own curated `__all__`.
+__all__ = ["evaluation", "hotspots", "networks"]
