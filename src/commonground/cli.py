@@ -120,7 +120,15 @@ def serve(
 
 def _mount() -> None:
     """Each room's commands, mounted under their nouns."""
-    from commonground.commands import contribute, governance, insights, link, research, risk
+    from commonground.commands import (
+        contribute,
+        governance,
+        insights,
+        link,
+        network,
+        research,
+        risk,
+    )
 
     app.add_typer(governance.org_app, name="org")
     app.add_typer(governance.user_app, name="user")
@@ -138,6 +146,7 @@ def _mount() -> None:
     app.add_typer(link.link_app, name="link")
     insights.insights_app.add_typer(risk.risk_app, name="risk")
     insights.insights_app.add_typer(risk.visit_app, name="visit")
+    insights.insights_app.command("network")(network.network)
     app.add_typer(insights.insights_app, name="insights")
     app.add_typer(insights.intervention_app, name="intervention")
 

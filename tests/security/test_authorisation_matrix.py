@@ -267,7 +267,17 @@ PROBES: dict[str, Probe] = {
     "risk.export": lambda f, h, a, w, t: f(h, a, t / "list.csv", "csv", w.risk_list),
     "visit.record": lambda f, h, a, w, t: f(h, a, w.risk_list, "A0000001", "no_access", TODAY),
     "risk.labels": lambda f, h, a, w, t: f(h, a),
+    "network.report": lambda f, h, a, w, t: f(h, a, purpose="crime-prevention",
+                                              sources=_network_sources()),
 }
+
+
+def _network_sources() -> Any:
+    """The matrix world's one dataset as the network's only source (no entities are linked,
+    so an allowed call stops after the check, on the missing index)."""
+    from commonground.insights.networks import NetworkSources
+
+    return NetworkSources(parties={"police/complaints": (("", "Postcode"),)})
 
 
 def _plan() -> dict[str, Any]:

@@ -19,10 +19,10 @@ MAX_LINES = 25
 PUBLIC = frozenset({
     "commonground.governance", "commonground.contribute", "commonground.link",
     "commonground.research", "commonground.insights", "commonground.insights.evaluation",
-    "commonground.insights.hotspots", "commonground.insights.risk", "commonground.engines",
-    "commonground.store",
-    "commonground.errors", "commonground.settings", "commonground.simulate",
-    "commonground.demo",
+    "commonground.insights.hotspots", "commonground.insights.networks",
+    "commonground.insights.risk", "commonground.engines",
+    "commonground.store", "commonground.errors", "commonground.settings",
+    "commonground.simulate", "commonground.demo",
 })
 
 

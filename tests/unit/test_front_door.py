@@ -23,7 +23,8 @@ from commonground.governance.operations import NOT_OPERATIONS
 
 ROOMS = ("commonground.governance", "commonground.contribute", "commonground.link",
          "commonground.research", "commonground.insights", "commonground.insights.evaluation",
-         "commonground.insights.hotspots", "commonground.insights.risk")
+         "commonground.insights.hotspots", "commonground.insights.networks",
+         "commonground.insights.risk")
 REGISTERED = {op.target for op in OPERATIONS}
 
 

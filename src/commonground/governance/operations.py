@@ -90,6 +90,7 @@ _LINK = "commonground.link"
 _RES = "commonground.research"
 _EVAL = "commonground.insights.evaluation"
 _RISK = "commonground.insights.risk"
+_NET = "commonground.insights.networks"
 W = {"writes": True}
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -206,6 +207,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("visit.record", f"{_RISK}:record_visit", "risk.visit", "risk_list",
         cli="insights visit record", **W),
     _op("risk.labels", f"{_RISK}:visit_labels", "risk.read", "risk_list"),
+    _op("network.report", f"{_NET}:network_report", "dataset.read", "dataset",
+        cli="insights network"),
 )
 
 # Public functions that take a Hub but no Actor, and why none is needed.

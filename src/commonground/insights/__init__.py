@@ -5,11 +5,13 @@
 - `evaluation/`: the intervention register, randomised trial design and pre-registration,
   difference-in-differences, synthetic control, the weighted displacement difference test
   and permutation inference, each labelled with its Maryland Scientific Methods Scale level.
-- `risk/`: modern slavery risk lists for safeguarding visits: kept under an agreement for a
+- `risk/`: modern slavery risk lists for safeguarding visits: indicators at linked addresses,
+  models trained on known cases, what each partner adds; lists kept under an agreement for a
   purpose, expiring, explained address by address, exported, and followed by visit outcomes.
+- `networks/`: addresses of concern tied together by shared people, vehicles and businesses.
 """
 
-from commonground.insights import evaluation, hotspots, risk
+from commonground.insights import evaluation, hotspots, networks, risk
 
 # The room's public API lives in its parts, each with its own curated `__all__`.
-__all__ = ["evaluation", "hotspots", "risk"]
+__all__ = ["evaluation", "hotspots", "networks", "risk"]

@@ -13,38 +13,12 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from sqlalchemy import select
 
 from commonground.errors import CommonGroundError
-from commonground.governance import Actor, Resource, require
+from commonground.governance import Actor
 from commonground.link.index import read_index
-from commonground.store import Dataset, DatasetVersion, Organisation
+from commonground.link.lake import read_live
 from commonground.store.hub import Hub
-
-
-def _latest(hub: Hub, actor: Actor, ref: str, purpose: str, columns: list[str]
-            ) -> tuple[pa.Table, str]:
-    """The newest live version of `ref` (only `columns`), after the policy allows the read."""
-    org, name = ref.split("/", 1)
-    require(hub, actor, "dataset.read", Resource.dataset(ref), purpose,
-            details={"columns": len(columns)})
-    with hub.sessions()() as session:
-        row = session.execute(
-            select(DatasetVersion, Dataset)
-            .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
-            .join(Organisation, Dataset.organisation_id == Organisation.id)
-            .where(Organisation.slug == org, Dataset.name == name,
-                   DatasetVersion.state == "live")
-            .order_by(DatasetVersion.number.desc())).first()
-        if row is None:
-            raise CommonGroundError(f"dataset '{ref}' has no data in the lake")
-        version, dataset = row
-        record_id = (dataset.contract or {}).get("record_id")
-        path = hub.root / version.path
-    if not record_id:
-        raise CommonGroundError(f"dataset '{ref}' has no record id to link by")
-    return pq.read_table(path, columns=[record_id, *columns]), record_id
 
 
 def _address_index(hub: Hub) -> pa.Table:
@@ -62,7 +36,7 @@ def entity_locations(hub: Hub, actor: Actor, sources: Mapping[str, tuple[str, st
     seen at several places takes the median (a typo'd easting does not move it far).
     """
     # Every read is checked (and audited) before anything, the entity index included, is read.
-    tables = {ref: _latest(hub, actor, ref, purpose, [x, y])
+    tables = {ref: read_live(hub, actor, ref, purpose, [x, y])
               for ref, (_, x, y) in sources.items()}
     index = _address_index(hub)
     parts = []
@@ -90,7 +64,7 @@ def placed_records(hub: Hub, actor: Actor, ref: str, address_column: str, time_c
                    locations: pa.Table, purpose: str) -> tuple[pa.Table, int]:
     """(time, easting, northing) for the records of `ref` whose address entity is placed,
     and how many records could not be placed (reported, never silently dropped)."""
-    table, record_id = _latest(hub, actor, ref, purpose, [time_column])
+    table, record_id = read_live(hub, actor, ref, purpose, [time_column])
     index = _address_index(hub)
     mine = index.filter(pc.and_(pc.equal(index["source_dataset"], ref),
                                 pc.equal(index["subject"], address_column)))
