@@ -147,6 +147,7 @@ def _mount() -> None:
     insights.insights_app.add_typer(risk.risk_app, name="risk")
     insights.insights_app.add_typer(risk.visit_app, name="visit")
     insights.insights_app.command("network")(network.network)
+    insights.insights_app.command("uplift")(risk.uplift)
     app.add_typer(insights.insights_app, name="insights")
     app.add_typer(insights.intervention_app, name="intervention")
 

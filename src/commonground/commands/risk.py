@@ -43,8 +43,61 @@ VisitOutcomeOption = Annotated[str, typer.Option(
 OnOption = Annotated[datetime | None, typer.Option(
     "--on", formats=["%Y-%m-%d"], help="The day of the visit, YYYY-MM-DD (default: today).")]
 
-# `insights risk build` and `insights uplift` are added beside these by the modelling half
-# (issue 14): they build and save a list through `commonground.insights.risk.build_risk_list`.
+ModelOption = Annotated[str, typer.Option("--model",
+                                          help="checklist, logistic or boosted.")]
+TopOption = Annotated[int, typer.Option("--k", min=1, max=10_000,
+                                        help="How many addresses the list keeps.")]
+CutoffOption = Annotated[datetime | None, typer.Option(
+    "--cutoff", formats=["%Y-%m-%d"],
+    help="Use records before this day, YYYY-MM-DD (default: the day after the newest).")]
+AgreementOption = Annotated[str | None, typer.Option(
+    "--agreement", help="The agreement's slug (default: the one the policy finds).")]
+DaysOption = Annotated[int, typer.Option("--days", min=1, max=365,
+                                         help="How many days the list may be used.")]
+EngineOption = Annotated[str | None, typer.Option("--engine", help="duckdb or spark.")]
+UpliftKOption = Annotated[int, typer.Option("--k", min=1, max=10_000,
+                                            help="Judge each list by its top k.")]
+BootOption = Annotated[int, typer.Option("--bootstrap", min=0, max=100_000,
+                                         help="Bootstrap draws for the intervals.")]
+HorizonOption = Annotated[int, typer.Option(
+    "--horizon", min=7, max=3_650,
+    help="Validate on referrals made in this many days before the cut-off.")]
+TruthOption = Annotated[Path | None, typer.Option(
+    "--truth", help="A synthetic county's truth/ folder: judge against it instead.")]
+
+
+@risk_app.command("build")
+def risk_build(model: ModelOption = "logistic", k: TopOption = 100,
+               cutoff: CutoffOption = None, agreement: AgreementOption = None,
+               days: DaysOption = 28, engine: EngineOption = None,
+               hub: HubOption = Path("hub"), actor: ActorOption = None,
+               as_json: JsonOption = False) -> None:
+    """Score every linked address from all partners' records and save the top k as a list."""
+    from commonground.engines import get_engine
+    from commonground.insights.risk import build_risk_list
+
+    with opened_hub(hub) as opened:
+        built = build_risk_list(opened, acting(opened, actor), get_engine(engine), model=model,
+                                k=k, cutoff=cutoff.date() if cutoff else None,
+                                agreement=agreement, days=days)
+    shown = {k: v for k, v in built.items() if k not in ("card", "metrics")}
+    emit(built if as_json else shown, as_json, key_values("Risk list built"))
+
+
+def uplift(k: UpliftKOption = 50, model: ModelOption = "logistic",
+           cutoff: CutoffOption = None, horizon: HorizonOption = 182,
+           bootstrap: BootOption = 1_000, truth: TruthOption = None,
+           engine: EngineOption = None, hub: HubOption = Path("hub"),
+           actor: ActorOption = None, as_json: JsonOption = False) -> None:
+    """What each partner's data adds: precision at k alone, left out, all; Shapley shares."""
+    from commonground.engines import get_engine
+    from commonground.insights.risk import uplift_report
+
+    with opened_hub(hub) as opened:
+        report = uplift_report(opened, acting(opened, actor), get_engine(engine), k=k,
+                               model=model, cutoff=cutoff.date() if cutoff else None,
+                               horizon=horizon, boot=bootstrap, truth=truth)
+    emit(report, as_json, key_values("What each partner adds"))
 
 
 @risk_app.command("list")

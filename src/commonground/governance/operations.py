@@ -196,6 +196,10 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("intervention.evaluations", f"{_EVAL}:list_evaluations", "intervention.read",
         "intervention"),
     # insights: modern slavery risk lists for safeguarding visits, and the visits' outcomes
+    _op("risk.build", f"{_RISK}:build_risk_list", "risk.build", "risk_list",
+        cli="insights risk build", **W),
+    _op("risk.uplift", f"{_RISK}:uplift_report", "risk.read", "risk_list",
+        cli="insights uplift"),
     _op("risk.save", f"{_RISK}:save_list", "risk.build", "risk_list", **W),
     _op("risk.lists", f"{_RISK}:list_risk_lists", "risk.read", "risk_list",
         cli="insights risk list"),

@@ -30,7 +30,7 @@ REFERRAL_RATE = 0.06  # per victim per year: most sites go a year without any re
 HISTORY_DAYS = 365  # referrals kept from before the window
 CO_VICTIMS = 0.5  # chance that each co-victim is referred at the same time
 SECOND_AGENCY = 0.12  # chance that another agency refers the same person within weeks
-NOISE_SHARE = 0.25  # referrals about people at no simulated site, per site referral
+NOISE_SHARE = 0.25  # people referred from no simulated site, per discovery at a site
 AGENCIES = ("police", "county_council", "ngo")
 AGENCY_SHARE = (0.45, 0.25, 0.30)
 TYPES = ("Labour exploitation", "Criminal exploitation", "Sexual exploitation",
@@ -75,7 +75,7 @@ def referral_events(config: CountyConfig, population: Population) -> dict[str, n
     age = p.age_on(config.start_day)
     adult = np.flatnonzero((p.site < 0) & (age >= 18) & (age <= 60))
     weight = np.where(p.community[adult] == BRITISH, 1.0, 4.0)
-    n_noise = rng.poisson(NOISE_SHARE * max(len(person), 4))
+    n_noise = rng.poisson(NOISE_SHARE * max(len(site), 4))
     other = adult[rng.choice(len(adult), n_noise, p=weight / weight.sum())]
     person = np.r_[person, other]
     address = np.r_[address, p.address[other]]

@@ -1,14 +1,18 @@
 """Modern slavery risk lists for safeguarding visits.
 
-A list ranks linked addresses by a calibrated probability that a safeguarding visit would find
-exploitation, with each indicator's contribution and the partner whose data gave it. This
-package keeps, protects and serves the lists: saved under an agreement for a purpose and for
-a few weeks only, read and exported only by the parties to that agreement, explained address
-by address, and followed by the visits' outcomes, which become the next model's labels.
+A list ranks linked addresses by a calibrated score: the probability that an address looks
+like the known cases (addresses where a first responder found a potential victim), with each
+indicator's contribution and the partner whose data gave it. This package builds the lists
+from every partner's records through the linked entity index (`build_risk_list`), measures
+what each partner adds (`uplift_report`), and keeps, protects and serves the lists: saved
+under an agreement for a purpose and for a few weeks only, read and exported only by the
+parties to that agreement, explained address by address, and followed by the visits'
+outcomes, which become the next model's labels.
 A list holds four columns (address_id, rank, score, explanation) and never a name or date of
 birth; the models never take nationality, ethnicity or sex.
 """
 
+from commonground.insights.risk.build import build_risk_list, uplift_report
 from commonground.insights.risk.card import card_markdown, model_card
 from commonground.insights.risk.lists import (
     LOCATION_SOURCES,
@@ -29,6 +33,7 @@ __all__ = [
     "LOCATION_SOURCES",
     "OUTCOMES",
     "ListExpired",
+    "build_risk_list",
     "card_markdown",
     "check_list",
     "explain_address",
@@ -39,5 +44,6 @@ __all__ = [
     "record_visit",
     "risk_table",
     "save_list",
+    "uplift_report",
     "visit_labels",
 ]

@@ -25,9 +25,10 @@ SCHEMA = pa.schema([("address_id", pa.string()), ("rank", pa.int64()),
                     ("score", pa.float64()), ("explanation", pa.string())])
 CONTRIBUTION_KEYS = frozenset({"indicator", "partner", "value", "contribution"})
 _ADDRESS = re.compile(r"^A\d{1,12}$")  # the entity index's address ids
-# Codes, not prose: an indicator is named like `fire_hmo_overcrowding`, a partner by its slug.
+# Codes, not prose: an indicator is named like `fire_hmo_overcrowding`, a partner by its slug
+# (an indicator that needs two partners' records names both: "fire+district_council").
 _INDICATOR = re.compile(r"^[a-z][a-z0-9_:.-]{0,99}$")
-_PARTNER = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_PARTNER = re.compile(r"^[a-z][a-z0-9_-]{0,63}(\+[a-z][a-z0-9_-]{0,63}){0,4}$")
 
 
 def contributions_json(contributions: Iterable[Mapping[str, Any]]) -> str:

@@ -1,0 +1,58 @@
+"""Fairness of a list: how it treats districts and the residents' community groups.
+
+Reported with fairlearn's MetricFrame over every scored address: the share of each group's
+addresses put on the list (selection rate) and, where the group has undiscovered sites, the
+share of them the list finds (recall). A list that visits one community far more often for
+the same recall is a list that over-polices it.
+
+An indicator acts as a proxy for a protected characteristic when it alone separates the
+group well: its AUC for "residents mostly from a migrant community" is far from 0.5. Such
+indicators are flagged, not silently dropped: an interpreter at A&E is a genuine sign of
+exploitation and also a sign of being a migrant, and the partnership must decide with that in
+view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fairlearn.metrics import MetricFrame, selection_rate
+from sklearn.metrics import recall_score, roc_auc_score
+
+PROXY_AUC = 0.6  # an AUC beyond 0.5 +/- 0.1 for the group is flagged
+
+
+def _recall(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(recall_score(y_true, y_pred, zero_division=np.nan))
+
+
+def by_group(listed: np.ndarray, target: np.ndarray, groups: list[str]) -> dict[str, Any]:
+    """Selection rate and recall per group; the largest gap between groups for each."""
+    frame = MetricFrame(metrics={"selection_rate": selection_rate, "recall": _recall},
+                        y_true=target.astype(int), y_pred=listed.astype(int),
+                        sensitive_features=np.asarray(groups, dtype=object))
+    table = frame.by_group
+    counts = {g: int(n) for g, n in zip(*np.unique(np.asarray(groups, dtype=object),
+                                                   return_counts=True), strict=True)}
+    rows = {str(g): {"addresses": counts[g],
+                     "listed": int(listed[np.asarray(groups, dtype=object) == g].sum()),
+                     "selection_rate": float(table.loc[g, "selection_rate"]),
+                     "recall": (None if np.isnan(table.loc[g, "recall"])
+                                else float(table.loc[g, "recall"]))}
+            for g in table.index}
+    return {"groups": rows,
+            "selection_rate_ratio": float(frame.ratio(method="between_groups")
+                                          ["selection_rate"])}
+
+
+def proxies(x: np.ndarray, names: list[str], migrant: np.ndarray) -> list[dict[str, Any]]:
+    """Indicators whose AUC for a migrant-community address is beyond 0.5 +/- 0.1."""
+    if migrant.all() or not migrant.any():
+        return []
+    out = []
+    for j, name in enumerate(names):
+        auc = float(roc_auc_score(migrant, x[:, j]))
+        out.append({"indicator": name, "auc": round(auc, 3),
+                    "proxy": bool(abs(auc - 0.5) > PROXY_AUC - 0.5)})
+    return out
