@@ -25,6 +25,7 @@ from commonground.demo.contribute import stage_contribute
 from commonground.demo.hub import stage_hub
 from commonground.demo.insights import stage_insights
 from commonground.demo.link import stage_link
+from commonground.demo.modern_slavery import stage_modern_slavery
 from commonground.demo.partnership import stage_partnership
 from commonground.demo.research import stage_research
 from commonground.demo.simulate import stage_simulate
@@ -52,6 +53,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("link", stage_link),
     ("research", stage_research),
     ("insights", stage_insights),
+    ("modern_slavery", stage_modern_slavery),
 ]
 
 
@@ -82,7 +84,13 @@ def run_demo(
     partners: Path | None = None,
     engine_name: str | None = None,
     progress: Progress | None = None,
+    until: str | None = None,
 ) -> dict[str, Any]:
+    """Every stage in order (or up to and including `until`), each stage's figures."""
+    names = [name for name, _ in STAGES]
+    if until is not None and until not in names:
+        raise CommonGroundError(f"no demo stage '{until}'; stages: {', '.join(names)}")
+    chosen = STAGES[:names.index(until) + 1] if until else STAGES
     hub_dir = Path(hub_dir).resolve()
     partners_dir = (partners or hub_dir.with_name(hub_dir.name + "-partners")).resolve()
     if partners_dir == hub_dir or hub_dir in partners_dir.parents:
@@ -94,8 +102,8 @@ def run_demo(
                       progress or (lambda _stage, _fraction: None))
     stages: dict[str, Any] = {}
     try:
-        for index, (name, stage) in enumerate(STAGES):
-            ctx.progress(name, index / len(STAGES))
+        for index, (name, stage) in enumerate(chosen):
+            ctx.progress(name, index / len(chosen))
             started = datetime.now(UTC)
             clock = time.perf_counter()
             figures = json_safe(stage(ctx))

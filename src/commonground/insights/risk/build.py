@@ -9,6 +9,7 @@ each subset's list by the addresses referred since, which no list could have kno
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from commonground.engines import Engine
 from commonground.errors import CommonGroundError, InvalidInput
 from commonground.governance import Actor, Resource, require
 from commonground.governance.models import Agreement
-from commonground.insights.risk.assess import subset_sites
+from commonground.insights.risk.assess import fairness, judge, subset_sites
 from commonground.insights.risk.card import model_card
 from commonground.insights.risk.cases import REFERRALS, known_cases
 from commonground.insights.risk.indicators import (
@@ -99,41 +100,86 @@ def agreement_slug(hub: Hub, agreement_id: int | None) -> str:
         return str(row.slug)
 
 
+@dataclass
+class Inputs:
+    """What every analysis reads from the hub, read once through the policy."""
+
+    addresses: pa.Table
+    people: pa.Table
+    tables: dict[str, pa.Table]
+    cutoff: date
+
+    def indicators(self, engine: Engine, day: date | None = None) -> pa.Table:
+        return compute_indicators(engine, day or self.cutoff, self.addresses, self.people,
+                                  self.tables)
+
+    def known(self, day: date | None = None) -> set[str]:
+        return set(known_cases(self.addresses, self.tables, day or self.cutoff)
+                   ["address_id"].to_pylist())
+
+
+def read_inputs(hub: Hub, actor: Actor, cutoff: date | None) -> Inputs:
+    addresses, people, tables = hub_inputs(hub, actor)
+    return Inputs(addresses, people, tables, cutoff or data_cutoff(tables))
+
+
+def later_referrals(inputs: Inputs, engine: Engine, model: str, k: int, horizon: int,
+                    partners: frozenset[str] | None = None, seed: int = 0
+                    ) -> tuple[dict[frozenset[str], np.ndarray], int, date]:
+    """Every subset's top-k judged by the referrals of the last `horizon` days: each list
+    is trained on what was known `horizon` days before the cut-off (site numbers, -1 none)."""
+    start = inputs.cutoff - timedelta(days=horizon)
+    indicators = inputs.indicators(engine, start)
+    before = inputs.known(start)
+    number = {a: i for i, a in enumerate(sorted(inputs.known() - before))}
+    lists = {}
+    for subset in ([partners] if partners else [s for s in subsets(PARTNERS) if s]):
+        ranked = rank(indicators, before, model, subset, seed)
+        lists[subset] = np.array([number.get(a, -1) for a in ranked.address_ids[:k]])
+    return lists, len(number), start
+
+
 def build_risk_list(hub: Hub, actor: Actor, engine: Engine, *, model: str = "logistic",
                     k: int = 100, cutoff: date | None = None, agreement: str | None = None,
-                    days: int = 28) -> dict[str, Any]:
+                    days: int = 28, horizon: int = 182) -> dict[str, Any]:
     """Score every linked address and keep the top `k` as a list for safeguarding visits.
 
     Labels are the addresses referred before the cut-off and the visits that found a
-    concern; addresses a visit found no concern at are left off the new list.
+    concern; addresses a visit found no concern at are left off the new list. The model is
+    also checked the way a partnership can: trained `horizon` days back, judged by the
+    referrals since (in the list's metrics and model card).
     """
     _check_model(model)
     decision = require(hub, actor, "risk.build", Resource("risk_list"), PURPOSE,
                        under=agreement, details={"step": "build", "model": model})
     agreement = agreement or agreement_slug(hub, decision.agreement_id)
-    addresses, people, tables = hub_inputs(hub, actor)
-    day = cutoff or data_cutoff(tables)
-    indicators = compute_indicators(engine, day, addresses, people, tables)
-    known = set(known_cases(addresses, tables, day)["address_id"].to_pylist())
+    inputs = read_inputs(hub, actor, cutoff)
+    known = inputs.known()
     visits = visit_labels(hub, actor)
     found = {a for a, y in zip(visits["address_id"].to_pylist(),
                                visits["label"].to_pylist(), strict=True) if y == 1}
     cleared = set(visits["address_id"].to_pylist()) - found
-    ranked = rank(indicators, known | found | cleared, model,
+    ranked = rank(inputs.indicators(engine), known | found | cleared, model,
                   positives=known | found)
     table = explained(ranked, k)
+    everyone = frozenset(PARTNERS)
+    lists, later, start = later_referrals(inputs, engine, model, k, horizon, everyone)
+    hits = int((lists[everyone] >= 0).sum())
     metrics = {"addresses_scored": len(ranked.address_ids), "known_cases": len(known),
                "visit_labels": {"concern_found": len(found), "no_concern": len(cleared)},
-               "indicators": len(ranked.fitted.names)}
+               "indicators": len(ranked.fitted.names),
+               "validation": {"trained_to": start.isoformat(), "referred_since": later,
+                              f"found_in_top_{k}": hits,
+                              "recall": hits / later if later else None}}
     facts = {"purpose": PURPOSE, "organisation": actor.organisation, "agreement": agreement,
-             "model": model, "cutoff": day.isoformat(), "k": table.num_rows, "days": days,
-             "partners": list(PARTNERS), "datasets": sorted(SOURCES),
+             "model": model, "cutoff": inputs.cutoff.isoformat(), "k": table.num_rows,
+             "days": days, "partners": list(PARTNERS), "datasets": sorted(SOURCES),
              "indicators": [{"name": d["indicator"], "partner": d["partners"],
                              "description": d["description"]}
                             for d in describe(ranked.fitted.names)],
              "metrics": metrics}
     saved = save_list(hub, actor, table, model=model, agreement=agreement,
-                      cutoff=day, metrics=metrics, card=model_card(facts), days=days)
+                      cutoff=inputs.cutoff, metrics=metrics, card=model_card(facts), days=days)
     return {**saved, **metrics}
 
 
@@ -145,38 +191,28 @@ def uplift_report(hub: Hub, actor: Actor, engine: Engine, *, k: int = 50,
 
     Validated on referrals made in the `horizon` days before the cut-off, at addresses
     nobody had referred before (each counts once); or, on a synthetic county, against its
-    `truth`: the sites active at the cut-off that nobody had referred.
+    `truth` (the sites active at the cut-off that nobody had referred), with every model
+    judged side by side and the list's fairness by district and community.
     """
     _check_model(model)
     require(hub, actor, "risk.read", Resource("risk_list"), PURPOSE,
             details={"step": "uplift", "model": model})
-    addresses, people, tables = hub_inputs(hub, actor)
-    end = cutoff or data_cutoff(tables)
-    if truth is not None:
-        indicators = compute_indicators(engine, end, addresses, people, tables)
-        known = set(known_cases(addresses, tables, end)["address_id"].to_pylist())
-        contracts = {d.ref: d.contract for d in lake_inputs(hub)[0]}
-        targets = true_targets(truth, addresses, address_columns(contracts), end)
-        lists = subset_sites(indicators, known, targets, k, model, seed)
-        report = uplift_table(lists, PARTNERS, targets.sites, k, boot, seed)
-        return {**report, "model": model, "cutoff": end.isoformat(), "known_cases": len(known),
-                "validation_sites": targets.sites,
-                "validated_on": "the truth: sites active at the cut-off that nobody had "
-                                "referred"}
-    start = end - timedelta(days=horizon)
-    indicators = compute_indicators(engine, start, addresses, people, tables)
-    before = set(known_cases(addresses, tables, start)["address_id"].to_pylist())
-    since = [a for a in known_cases(addresses, tables, end)["address_id"].to_pylist()
-             if a not in before]
-    number = {a: i for i, a in enumerate(since)}
-    lists = {}
-    for subset in subsets(PARTNERS):
-        if subset:
-            ranked = rank(indicators, before, model, subset, seed)
-            lists[subset] = np.array([number.get(a, -1) for a in ranked.address_ids[:k]])
-    report = uplift_table(lists, PARTNERS, len(number), k, boot, seed)
-    return {**report, "model": model, "trained_to": start.isoformat(),
-            "validated_to": end.isoformat(), "known_cases": len(before),
-            "validation_addresses": len(number),
-            "validated_on": f"addresses first referred in the {horizon} days before "
-                            f"{end.isoformat()}"}
+    inputs = read_inputs(hub, actor, cutoff)
+    if truth is None:
+        lists, later, start = later_referrals(inputs, engine, model, k, horizon, seed=seed)
+        report = uplift_table(lists, PARTNERS, later, k, boot, seed)
+        return {**report, "model": model, "trained_to": start.isoformat(),
+                "validated_to": inputs.cutoff.isoformat(),
+                "known_cases": len(inputs.known(start)), "validation_addresses": later,
+                "validated_on": f"addresses first referred in the {horizon} days before "
+                                f"{inputs.cutoff.isoformat()}"}
+    indicators, known = inputs.indicators(engine), inputs.known()
+    contracts = {d.ref: d.contract for d in lake_inputs(hub)[0]}
+    targets = true_targets(truth, inputs.addresses, address_columns(contracts), inputs.cutoff)
+    lists = subset_sites(indicators, known, targets, k, model, seed)
+    report = uplift_table(lists, PARTNERS, targets.sites, k, boot, seed)
+    return {**report, "model": model, "cutoff": inputs.cutoff.isoformat(),
+            "known_cases": len(known), "validation_sites": targets.sites,
+            "validated_on": "the truth: sites active at the cut-off that nobody had referred",
+            "models": judge(indicators, known, targets, seed=seed),
+            "fairness": fairness(rank(indicators, known, model, seed=seed), targets, k)}
