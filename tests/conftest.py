@@ -109,6 +109,17 @@ def demo_hub_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "hub"
 
 
+@pytest.fixture(scope="session")
+def county_hub_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 20,000-person demo hub (every stage): enough sites and referrals for the risk list,
+    the uplift report and the network to have something to find. Beside it: hub-partners/."""
+    from commonground.demo import run_demo
+
+    base = tmp_path_factory.mktemp("county-hub")
+    run_demo(base / "hub", people=20_000, seed=3)
+    return base / "hub"
+
+
 @pytest.fixture
 def demo_hub(demo_hub_path: Path):  # type: ignore[no-untyped-def]
     from commonground.store import open_hub

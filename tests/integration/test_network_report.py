@@ -20,12 +20,8 @@ from commonground.store import Hub, open_hub
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from commonground.demo import run_demo
-
-    base = tmp_path_factory.mktemp("network")
-    run_demo(base / "hub", people=20_000, seed=3)
-    return base
+def county(county_hub_path: Path) -> Path:
+    return county_hub_path.parent
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
                                     "recall_at_100", "average_precision", "brier")}
               for m, f in report["models"].items()}
     fairness = report["fairness"]
-    return _rounded({
+    figures: dict[str, Any] = _rounded({
         "list": built["list"], "listed": built["k"], "expires_on": built["expires_on"],
         "known_cases": built["known_cases"], "cutoff": report["cutoff"],
         "undiscovered_sites_in_truth": report["validation_sites"],
@@ -64,3 +64,4 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
         "network": {k: scored[k] for k in scored if not isinstance(scored[k], list)},
         "report": str(path),
     })
+    return figures

@@ -69,8 +69,11 @@ class Fitted:
         if self.kind == "checklist" or self.model is None:
             signs = [i for i, n in enumerate(self.names) if n in CHECKLIST]
             points = (x[:, signs] > 0).sum(axis=1) if signs else np.zeros(len(x))
-            # Ties (most addresses share a point count) break on how much was recorded.
-            return points + 0.01 * np.tanh(x.sum(axis=1)) if len(x) else points
+            # Ties (most addresses share a point count) break on how much was recorded; the
+            # score is the share of the signs seen, so it reads on the same 0-1 scale.
+            tie = 0.01 * np.tanh(x.sum(axis=1)) if len(x) else 0.0
+            share: np.ndarray = (points + tie) / (len(signs) + 1)
+            return share
         scores: np.ndarray = self.model.predict_proba(x)[:, 1]
         return scores
 
