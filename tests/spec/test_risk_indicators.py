@@ -59,7 +59,12 @@ def _world() -> tuple[pa.Table, pa.Table, dict[str, pa.Table]]:
          "presenting_complaint": "Burn"},
         {"attendance_id": "H2", "arrival_time": early, "gp_registered": True,
          "interpreter_required": False, "accompanied_by": None,
+         "presenting_complaint": "Fever"},
+        {"attendance_id": "H3", "arrival_time": date(2018, 8, 1), "gp_registered": True,
+         "interpreter_required": False, "accompanied_by": None,
          "presenting_complaint": "Fever"}]
+    rows["police/intelligence"] = [{"INTEL_REF": "I1", "DATE_RECORDED": early,
+                                    "CATEGORY": "Organised crime"}]
     rows["district_council/hmo_licences"] = [
         {"Licence No": "L1", "Issue Date": early, "Expiry Date": date(2018, 6, 1)}]
     tables = {ref: _table(ref, r) for ref, r in rows.items()}
@@ -71,12 +76,15 @@ def _world() -> tuple[pa.Table, pa.Table, dict[str, pa.Table]]:
         ("county_council/trading_standards", "T1", "Premises Address", "A2"),
         ("health/ae_attendances", "H1", "address", "A1"),
         ("health/ae_attendances", "H2", "address", "A1"),
+        ("health/ae_attendances", "H3", "address", "A1"),
+        ("police/intelligence", "I1", "ADDRESS", "A2"),
         ("district_council/hmo_licences", "L1", "Property Address", "A3")])
     people = _index([
         ("district_council/council_tax", "C1", "", "P1"),
         ("district_council/council_tax", "C2", "", "P9"),
         ("county_council/trading_standards", "T1", "", "P1"),
-        ("health/ae_attendances", "H1", "", "P2"), ("health/ae_attendances", "H2", "", "P3")])
+        ("health/ae_attendances", "H1", "", "P2"), ("health/ae_attendances", "H2", "", "P3"),
+        ("health/ae_attendances", "H3", "", "P4"), ("police/intelligence", "I1", "", "P1")])
     return addresses, people, tables
 
 
@@ -93,7 +101,10 @@ def test_each_indicator_counts_what_it_says_before_the_cutoff(engine: Any) -> No
     # trading-standards workers case (linked as the same person).
     assert a1["unlicensed_crowding"] == 1 and a1["payer_is_trader"] == 1
     assert (a1["ae_spoken_for"], a1["ae_injury"], a1["ae_interpreter"], a1["ae_no_gp"],
-            a1["ae_adults"]) == (1, 1, 1, 1, 2)
+            a1["ae_adults"], a1["ae_newcomers"]) == (1, 1, 1, 1, 3, 1)
+    # The payer is named in intelligence (about another address): a cross-agency sign.
+    assert a1["payer_in_intel"] == 1 and got["A3"]["payer_in_intel"] == 0
+    assert got["A2"]["intel_other"] == 1
     assert got["A2"]["ts_workers"] == 1 and got["A2"]["council_tax_people"] == 0
     assert got["A3"]["hmo_licensed"] == 1 and got["A3"]["hmo_expired"] == 1
     assert got["A3"]["unlicensed_crowding"] == 0 and got["A3"]["payer_is_trader"] == 0

@@ -9,6 +9,8 @@ left out (and counted), so that neither side is judged on what cannot be checked
 from __future__ import annotations
 
 import functools
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +216,21 @@ def supervised_limit(mentions: pa.Table, pairs: pa.Table, truth: pa.Table,
         if figures["pairwise_f1"] > best.get("pairwise_f1", -1.0):
             best = {**figures, "threshold": threshold}
     return best
+
+
+def true_addresses(index: pa.Table, record_truth: pa.Table,
+                   address_columns: Mapping[str, str]
+                   ) -> dict[str, int]:
+    """Address entity id -> the true address id most of its mentions are about."""
+    truth = {(f"{a}/{d}", str(r)): t for a, d, r, t in zip(
+        record_truth["agency"].to_pylist(), record_truth["dataset"].to_pylist(),
+        record_truth["record_id"].to_pylist(), record_truth["address_id"].to_pylist(),
+        strict=True) if t is not None}
+    votes: dict[str, Counter[int]] = defaultdict(Counter)
+    for ref, record, subject, entity in zip(
+            index["source_dataset"].to_pylist(), index["record_id"].to_pylist(),
+            index["subject"].to_pylist(), index["entity_id"].to_pylist(), strict=True):
+        if address_columns.get(ref) == subject and (ref, str(record)) in truth:
+            votes[entity][truth[ref, str(record)]] += 1
+    # Most votes, then the smaller id: the same answer every run.
+    return {entity: min(count, key=lambda t: (-count[t], t)) for entity, count in votes.items()}

@@ -9,7 +9,7 @@ as a network error, as it would for an analyst.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import combinations
 from pathlib import Path
@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from commonground.insights.networks.graph import ADDRESS, clusters, key_of, kind_of
 from commonground.insights.networks.report import MAX_DEGREE
+from commonground.link.evaluate import true_addresses
 
 # The address column each county dataset's `record_truth.address_id` is about (the record's
 # own address, never the holder's, victim's or suspect's).
@@ -36,24 +37,6 @@ COUNTY_ADDRESS_COLUMNS: dict[str, str] = {
     "health/ae_attendances": "address",
     "fire/safety_visits": "address",
 }
-
-
-def true_addresses(index: pa.Table, record_truth: pa.Table,
-                   address_columns: Mapping[str, str] = COUNTY_ADDRESS_COLUMNS
-                   ) -> dict[str, int]:
-    """Address entity id -> the true address id most of its mentions are about."""
-    truth = {(f"{a}/{d}", str(r)): t for a, d, r, t in zip(
-        record_truth["agency"].to_pylist(), record_truth["dataset"].to_pylist(),
-        record_truth["record_id"].to_pylist(), record_truth["address_id"].to_pylist(),
-        strict=True) if t is not None}
-    votes: dict[str, Counter[int]] = defaultdict(Counter)
-    for ref, record, subject, entity in zip(
-            index["source_dataset"].to_pylist(), index["record_id"].to_pylist(),
-            index["subject"].to_pylist(), index["entity_id"].to_pylist(), strict=True):
-        if address_columns.get(ref) == subject and (ref, str(record)) in truth:
-            votes[entity][truth[ref, str(record)]] += 1
-    # Most votes, then the smaller id: the same answer every run.
-    return {entity: min(count, key=lambda t: (-count[t], t)) for entity, count in votes.items()}
 
 
 def _clusters_of(found: dict[str, Any] | nx.Graph, max_degree: int) -> list[set[str]]:

@@ -111,10 +111,14 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("ae_interpreter", "health", "A&E attendances needing an interpreter"),
     _i("ae_no_gp", "health", "patients with no GP registration"),
     _i("ae_adults", "health", "different adults attending A&E from the address"),
+    _i("ae_newcomers", "health",
+       "people first seen at A&E from the address in the half-year before the cut-off"),
     _i("unlicensed_crowding", "fire district_council",
        "fire crews found five or more occupants or overcrowding, and no HMO licence is held"),
     _i("payer_is_trader", "district_council county_council",
        "a council-tax payer here is a trader named in a trading-standards workers case"),
+    _i("payer_in_intel", "district_council police",
+       "a council-tax payer here is named in police intelligence"),
 )
 BY_NAME = {i.name: i for i in INDICATORS}
 INJURIES = ("Head injury", "Laceration", "Burn", "Fracture / sprain", "Assault injury",
@@ -216,6 +220,7 @@ def indicator_pipeline(cutoff: date) -> Pipeline:
             MAX(COALESCE(occupants, 0)) AS fire_occupants,
             {_count("NOT alarm")} AS fire_no_alarm
             FROM ({_placed("fire/safety_visits", day)}) c GROUP BY address_id"""),
+        ("patients", _placed("health/ae_attendances", day)),
         ("health", f"""SELECT address_id,
             {_count(f"complaint IN ({injuries}) AND accompanied LIKE 'Other adult%'")}
               AS ae_spoken_for,
@@ -223,7 +228,16 @@ def indicator_pipeline(cutoff: date) -> Pipeline:
             {_count("interpreter")} AS ae_interpreter,
             COUNT(DISTINCT CASE WHEN NOT gp THEN person_id END) AS ae_no_gp,
             COUNT(DISTINCT person_id) AS ae_adults
-            FROM ({_placed("health/ae_attendances", day)}) c GROUP BY address_id"""),
+            FROM patients GROUP BY address_id"""),
+        ("arrivals", "SELECT address_id, person_id, MIN(day) AS first_day FROM patients "
+                     "WHERE person_id IS NOT NULL GROUP BY address_id, person_id"),
+        ("newcomers", f"""SELECT address_id,
+            {_count(f"first_day >= {day} - INTERVAL 182 DAY")} AS ae_newcomers
+            FROM arrivals GROUP BY address_id"""),
+        ("intel_people", "SELECT DISTINCT person_id FROM intel WHERE person_id IS NOT NULL"),
+        ("payers_intel", """SELECT address_id, COUNT(DISTINCT person_id) AS payer_in_intel
+            FROM tax WHERE person_id IN (SELECT person_id FROM intel_people)
+            GROUP BY address_id"""),
         ("traders", "SELECT person_id FROM ts t JOIN person_index p "
                     "ON p.source_dataset = 'county_council/trading_standards' "
                     "AND p.record_id = t.rid WHERE t.category IN "
@@ -234,7 +248,7 @@ def indicator_pipeline(cutoff: date) -> Pipeline:
         ("entities", "SELECT DISTINCT entity_id AS address_id FROM address_index"),
     ]
     parts = ("police_intel", "police_calls", "complaints", "licences", "council_tax", "social_care",
-             "trading", "fire", "health", "payers")
+             "trading", "fire", "health", "newcomers", "payers", "payers_intel")
     joins = " ".join(f"LEFT JOIN {p} USING (address_id)" for p in parts)
     columns = ", ".join(f"CAST(COALESCE({i.name}, 0) AS DOUBLE) AS {i.name}"
                         for i in INDICATORS if i.name != "unlicensed_crowding")

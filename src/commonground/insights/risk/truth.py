@@ -18,8 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from commonground.link.evaluate import county_truth
-from commonground.link.schema import ID
+from commonground.link.evaluate import true_addresses
 
 
 @dataclass
@@ -35,23 +34,12 @@ class Targets:
         return site >= 0, site
 
 
-def true_addresses(truth_dir: Path, address_index: pa.Table,
-                   address_columns: dict[str, str]) -> dict[str, int]:
-    """Address entity -> the true address id most of its own-address mentions are about."""
-    truth = county_truth(truth_dir, "address", address_columns)
-    joined = address_index.select([ID, "entity_id"]).join(truth, ID).drop_null()
-    votes: dict[str, Counter[int]] = {}
-    for entity, true in zip(joined["entity_id"].to_pylist(),
-                            joined["true_entity"].to_pylist(), strict=True):
-        votes.setdefault(entity, Counter())[true] += 1
-    return {e: c.most_common(1)[0][0] for e, c in votes.items()}
-
-
 def targets(truth_dir: Path, address_index: pa.Table, address_columns: dict[str, str],
             cutoff: date) -> Targets:
     truth_dir = Path(truth_dir)
     sites = pq.read_table(truth_dir / "exploitation_sites.parquet").to_pylist()
-    mapping = true_addresses(truth_dir, address_index, address_columns)
+    mapping = true_addresses(address_index, pq.read_table(truth_dir / "record_truth.parquet"),
+                             address_columns)
     live = {r["site_id"]: r for r in sites if r["start"] < cutoff
             and (r["first_referred"] is None or r["first_referred"] >= cutoff)}
     where: dict[int, int] = {}  # true address -> the site's number among the live ones
