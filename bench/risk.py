@@ -92,8 +92,14 @@ def main() -> None:
         found = measure(county(args.cache, args.people, seed), args.k, offset)
         offset += found["sites"]
         counties.append(found)
+        at_k = {kind: int((found["models"][kind][:args.k] >= 0).sum()) / args.k
+                for kind in MODELS}
+        singles = {p: int((found["subsets"][frozenset([p])] >= 0).sum()) / args.k
+                   for p in PARTNERS}
         print(f"county seed {seed}: {args.people:,} people, cut-off {found['cutoff']}, "
-              f"{found['known']} known cases, {found['sites']} undiscovered sites", flush=True)
+              f"{found['known']} known cases, {found['sites']} undiscovered sites; P@{args.k} "
+              + ", ".join(f"{kind} {v:.2f}" for kind, v in at_k.items())
+              + f"; best single partner {max(singles.values()):.2f}", flush=True)
     n = len(counties)
     sites = offset
     rng = np.random.default_rng(0)
