@@ -34,7 +34,11 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_every_stage_reports_its_figures(demo_run: tuple[Path, dict]) -> None:
     _, result = demo_run
     assert list(result["stages"]) == ["simulate", "hub", "partnership", "contribute", "link",
-                                      "research", "insights"]
+                                      "research", "insights", "modern_slavery"]
+    slavery = result["stages"]["modern_slavery"]
+    assert slavery["listed"] >= 1 and set(slavery["uplift"]["shapley"]) == {
+        "police", "district_council", "county_council", "fire", "health"}
+    assert Path(slavery["report"]).is_file()
     insights = result["stages"]["insights"]
     trial = insights["trial"]
     assert trial["ci_low"] <= trial["estimate"] <= trial["ci_high"]
@@ -50,7 +54,7 @@ def test_every_stage_reports_its_figures(demo_run: tuple[Path, dict]) -> None:
     assert research["cells_suppressed"] >= 1
     assert result["stages"]["simulate"]["people"] == 3000
     partnership = result["stages"]["partnership"]
-    assert partnership["organisations"] == 5 and partnership["agreement_status"] == "active"
+    assert partnership["organisations"] == 6 and partnership["agreement_status"] == "active"
     contribute = result["stages"]["contribute"]
     assert contribute["contributions"] == 13
     assert contribute["nothing_lost"] is True
@@ -81,7 +85,8 @@ def test_hub_has_a_database_and_partners_sit_beside_it(demo_run: tuple[Path, dic
         contributions = conn.execute(sa.text("SELECT sum(rows_in) FROM contributions")).scalar()
     engine.dispose()
     assert [r.kind for r in runs] == ["demo:hub", "demo:partnership", "demo:contribute",
-                                      "demo:link", "demo:research", "demo:insights"]
+                                      "demo:link", "demo:research", "demo:insights",
+                                      "demo:modern_slavery"]
     assert versions == 13
     assert contributions == result["stages"]["contribute"]["rows_in"]
 

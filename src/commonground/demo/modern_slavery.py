@@ -4,7 +4,7 @@ The police analyst builds a list from every partner's records through the linked
 referrals are its labels), then measures, against the county's truth, each model's precision
 at k, what each partner's data adds (every subset of partners, Shapley shares), the list's
 fairness, and how many site pairs run by one controller the network of linked records ties.
-The HTML report with the charts is written beside the hub's reports.
+The HTML report with the charts goes to the analyst's side (HUB-partners/police/reports/).
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
     built = build_risk_list(hub, analyst, ctx.engine, k=100)
     ctx.progress("modern slavery: what each partner adds", 0.3)
     report = uplift_report(hub, analyst, ctx.engine, k=50, truth=ctx.truth, boot=500)
-    path = write_report(report, ctx.hub_dir / "reports" / "modern_slavery.html")
+    # The report leaves the hub for the analyst's own machine, as released outputs do.
+    path = write_report(report, ctx.partners_dir / "police" / "reports" /
+                        "modern_slavery.html")
     ctx.progress("modern slavery: networks", 0.8)
     network = network_report(hub, analyst)
     scored = score_network(network, ctx.truth, entity_index(hub, analyst, "address"))

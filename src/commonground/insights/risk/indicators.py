@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from commonground.engines import Engine, Pipeline, literal
+from commonground.errors import NotFound
 
 PARTNERS = ("police", "district_council", "county_council", "fire", "health")
 
@@ -266,7 +267,8 @@ def compute_indicators(engine: Engine, cutoff: date, address_index: pa.Table,
     """Run the indicator SQL on `engine` over the index and each source's raw lake rows."""
     missing = sorted(set(SOURCES) - set(tables))
     if missing:
-        raise ValueError(f"indicator sources missing: {', '.join(missing)}")
+        raise NotFound(f"the indicators need datasets that were not given: "
+                       f"{', '.join(missing)}")
     keep = pa.array(sorted(SOURCES))
     inputs = {_table(ref): source_table(SOURCES[ref], tables[ref]) for ref in SOURCES}
     inputs["address_index"] = _index(address_index, keep)

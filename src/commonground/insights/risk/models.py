@@ -24,6 +24,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from commonground.errors import InvalidInput
 from commonground.insights.risk.indicators import BY_NAME
 from commonground.insights.risk.signed import SignedLogistic
 
@@ -37,7 +38,7 @@ CHECKLIST = ("intel_slavery", "complaints_crowding", "hmo_expired", "asc_slavery
 MIN_POSITIVES = 2
 
 
-class ProtectedInput(ValueError):
+class ProtectedInput(InvalidInput):
     """A protected characteristic (or a name like one) was offered as a model input."""
 
 
@@ -94,7 +95,7 @@ def fit(kind: str, x: np.ndarray, y: np.ndarray, names: list[str], seed: int = 0
     """Train one model on the known cases (y = 1) against every other address."""
     check_inputs(names)
     if kind not in MODELS:
-        raise ValueError(f"unknown model '{kind}'; choose from {', '.join(MODELS)}")
+        raise InvalidInput(f"unknown model '{kind}'; choose from {', '.join(MODELS)}")
     baseline = np.median(x, axis=0) if len(x) else np.zeros(len(names))
     positives = int(y.sum())
     if kind == "checklist" or positives < MIN_POSITIVES or x.shape[1] == 0:
