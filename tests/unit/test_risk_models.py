@@ -125,7 +125,10 @@ def test_fairness_by_group_and_proxy_flags() -> None:
     found = by_group(listed, target, groups)
     assert found["groups"]["a"]["selection_rate"] == pytest.approx(2 / 3)
     assert found["groups"]["a"]["recall"] == 0.5 and found["groups"]["b"]["recall"] is None
+    assert found["selection_rate_difference"] == pytest.approx(1 / 3)
+    assert found["selection_rate_ratio"] == pytest.approx(0.5)
     migrant = np.array([True, True, True, False, False, False])
     x = np.column_stack([migrant.astype(float), np.array([1, 0, 0, 1, 0, 0.0])])
-    flags = {p["indicator"]: p["proxy"] for p in proxies(x, ["interpreter", "fair"], migrant)}
+    flags = {p["indicator"]: p["proxy"] for p in proxies(x, ["interpreter", "fair"], migrant,
+                                                         min_flagged=1)}
     assert flags == {"interpreter": True, "fair": False}

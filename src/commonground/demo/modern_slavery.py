@@ -57,10 +57,14 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
                    "single_partner": report["single_partner"],
                    "leave_one_out": report["leave_one_out"], "shapley": report["shapley"],
                    "all_minus_best_single": report["all_minus_best_single"]},
-        "fairness": {"district_selection_ratio": fairness["by_district"]
-                     ["selection_rate_ratio"],
-                     "community_selection_ratio": fairness["by_community"]
-                     ["selection_rate_ratio"],
+        "fairness": {"listed_by_district": {g: v["listed"] for g, v in
+                                            fairness["by_district"]["groups"].items()},
+                     "listed_by_community": {g: v["listed"] for g, v in
+                                             fairness["by_community"]["groups"].items()},
+                     "district_selection_difference": fairness["by_district"]
+                     ["selection_rate_difference"],
+                     "community_selection_difference": fairness["by_community"]
+                     ["selection_rate_difference"],
                      "proxy_indicators": [p["indicator"] for p in fairness["proxies"]
                                           if p["proxy"]]},
         "network": {k: scored[k] for k in scored if not isinstance(scored[k], list)},

@@ -5,8 +5,9 @@ addresses put on the list (selection rate) and, where the group has undiscovered
 share of them the list finds (recall). A list that visits one community far more often for
 the same recall is a list that over-polices it.
 
-An indicator acts as a proxy for a protected characteristic when it alone separates the
-group well: its AUC for "residents mostly from a migrant community" is far from 0.5. Such
+An indicator acts as a proxy for a protected characteristic when it leans strongly towards
+one group: the addresses where it is seen are twice as often (or half as often) homes of a
+migrant community as addresses overall, or its AUC for that group is far from 0.5. Such
 indicators are flagged, not silently dropped: an interpreter at A&E is a genuine sign of
 exploitation and also a sign of being a migrant, and the partnership must decide with that in
 view.
@@ -41,18 +42,33 @@ def by_group(listed: np.ndarray, target: np.ndarray, groups: list[str]) -> dict[
                      "recall": (None if np.isnan(table.loc[g, "recall"])
                                 else float(table.loc[g, "recall"]))}
             for g in table.index}
+    # The ratio is 0 whenever a small group has nobody listed; the difference reads better.
     return {"groups": rows,
             "selection_rate_ratio": float(frame.ratio(method="between_groups")
-                                          ["selection_rate"])}
+                                          ["selection_rate"]),
+            "selection_rate_difference": float(frame.difference(method="between_groups")
+                                               ["selection_rate"])}
 
 
-def proxies(x: np.ndarray, names: list[str], migrant: np.ndarray) -> list[dict[str, Any]]:
-    """Indicators whose AUC for a migrant-community address is beyond 0.5 +/- 0.1."""
+def proxies(x: np.ndarray, names: list[str], migrant: np.ndarray,
+            min_flagged: int = 20) -> list[dict[str, Any]]:
+    """Each indicator's lean towards migrant-community addresses, and whether it is a proxy.
+
+    Most indicators are zero at most addresses, so an AUC stays near 0.5 even for a sign seen
+    mostly at migrant homes; the lift says it plainly: the migrant share among the addresses
+    where the indicator is seen, over the share among all. A lift of 2 or more (or a half or
+    less) over at least `min_flagged` addresses, or an AUC beyond 0.5 +/- 0.1, flags it."""
     if migrant.all() or not migrant.any():
         return []
+    base = float(migrant.mean())
     out = []
     for j, name in enumerate(names):
+        seen = x[:, j] > 0
         auc = float(roc_auc_score(migrant, x[:, j]))
+        lift = float(migrant[seen].mean() / base) if seen.any() else None
+        leans = lift is not None and seen.sum() >= min_flagged and not 0.5 < lift < 2.0
         out.append({"indicator": name, "auc": round(auc, 3),
-                    "proxy": bool(abs(auc - 0.5) > PROXY_AUC - 0.5)})
+                    "lift": None if lift is None else round(lift, 2),
+                    "addresses": int(seen.sum()),
+                    "proxy": bool(leans or abs(auc - 0.5) > PROXY_AUC - 0.5)})
     return out
