@@ -124,12 +124,23 @@ def render_demo(result: dict[str, Any], console: Console) -> None:
                   f"[bold]partners' extracts[/bold] {result['partners']}")
     for name, figures in result["stages"].items():
         table = Table(title=f"stage: {name}", show_header=False, title_justify="left")
-        for key, value in figures.items():
-            if isinstance(value, list) and len(value) > 4:
-                shown: Any = f"{len(value)} items"
-            elif isinstance(value, dict | list):
-                shown = json.dumps(value, default=str)
-            else:
-                shown = value
-            table.add_row(str(key), str(shown))
+        for key, shown in _rows(figures):
+            table.add_row(key, shown)
         console.print(table)
+
+
+def _rows(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Nested figures as one row per leaf ("uplift.single_partner.police.precision_at_k"),
+    short lists inline, long ones counted: a table a person can read down."""
+    rows: list[tuple[str, str]] = []
+    for key, value in figures.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows.extend(_rows(value, name + "."))
+        elif isinstance(value, list) and len(value) > 4:
+            rows.append((name, f"{len(value)} items"))
+        elif isinstance(value, dict | list):
+            rows.append((name, json.dumps(value, default=str)))
+        else:
+            rows.append((name, str(value)))
+    return rows
