@@ -126,6 +126,7 @@ def _mount() -> None:
         insights,
         link,
         network,
+        prevalence,
         research,
         risk,
     )
@@ -148,6 +149,7 @@ def _mount() -> None:
     insights.insights_app.add_typer(risk.visit_app, name="visit")
     insights.insights_app.command("network")(network.network)
     insights.insights_app.command("uplift")(risk.uplift)
+    insights.insights_app.command("prevalence")(prevalence.prevalence)
     app.add_typer(insights.insights_app, name="insights")
     app.add_typer(insights.intervention_app, name="intervention")
 

@@ -20,7 +20,7 @@ PUBLIC = frozenset({
     "commonground.governance", "commonground.contribute", "commonground.link",
     "commonground.research", "commonground.insights", "commonground.insights.evaluation",
     "commonground.insights.hotspots", "commonground.insights.networks",
-    "commonground.insights.risk", "commonground.engines",
+    "commonground.insights.risk", "commonground.insights.prevalence", "commonground.engines",
     "commonground.store", "commonground.errors", "commonground.settings",
     "commonground.simulate", "commonground.demo",
 })

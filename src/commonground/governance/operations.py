@@ -242,6 +242,7 @@ NOT_OPERATIONS: dict[str, str] = {
     "insights hotspots predict": "reads crime files (open data or an extract), no hub",
     "insights wdd": "arithmetic on counts given on the command line",
     "insights power": "arithmetic on a trial's design",
+    "insights prevalence": "arithmetic on a table of counts given as a file; no hub",
 }
 
 

@@ -10,9 +10,10 @@ type 8 (numpy's "median_unbiased").
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +24,14 @@ from commonground.insights.prevalence.stepwise import THRESHOLD, estimate_only, 
 from commonground.insights.prevalence.tables import CaptureTable
 
 LEVELS = (0.025, 0.05, 0.1, 0.16, 0.84, 0.9, 0.95, 0.975)  # SparseMSE's default alpha
+
+# A whole selection-and-fit: a table's estimate, +inf when it does not exist. It must be a
+# module-level function (or a partial of one) so that worker processes can receive it.
+Selector = Callable[[CaptureTable], float]
+
+
+def stepwise_selector(threshold: float = THRESHOLD) -> Selector:
+    return partial(estimate_only, threshold=threshold)
 
 
 @dataclass(frozen=True)
@@ -64,15 +73,21 @@ def bca_interval(
     return {float(level): float(v) for level, v in zip(levels, limits, strict=True)}
 
 
-def jackknife_acceleration(table: CaptureTable, threshold: float = THRESHOLD) -> float:
-    """a = Σ n_h r_h³ / (6 (Σ n_h r_h²)^{3/2}), r_h the jackknife residual of history h."""
+def jackknife_acceleration(
+    table: CaptureTable, threshold: float = THRESHOLD, selector: Selector | None = None
+) -> float:
+    """a = Σ n_h r_h³ / (6 (Σ n_h r_h²)^{3/2}), r_h the jackknife residual of history h.
+
+    `selector` redoes another selection than stepwise at `threshold` on each jackknife table.
+    """
+    select = selector or stepwise_selector(threshold)
     observed = np.flatnonzero(table.counts > 0)
     weights = table.counts[observed].astype(np.float64)
     estimates = np.empty(len(observed))
     for k, h in enumerate(observed):
         counts = table.counts.copy()
         counts[h] -= 1
-        estimates[k] = estimate_only(table.with_counts(counts), threshold)
+        estimates[k] = select(table.with_counts(counts))
     residuals = np.sum(weights * estimates) / np.sum(weights) - estimates
     spread = np.sum(weights * residuals**2)
     if not np.isfinite(spread) or spread == 0:
@@ -80,9 +95,11 @@ def jackknife_acceleration(table: CaptureTable, threshold: float = THRESHOLD) ->
     return float(np.sum(weights * residuals**3) / (6.0 * spread**1.5))
 
 
-def _replicate_chunk(args: tuple[CaptureTable, NDArray[np.int64], float]) -> NDArray[np.float64]:
-    table, counts, threshold = args
-    return np.array([estimate_only(table.with_counts(row), threshold) for row in counts])
+def _replicate_chunk(
+    args: tuple[CaptureTable, NDArray[np.int64], Selector],
+) -> NDArray[np.float64]:
+    table, counts, select = args
+    return np.array([select(table.with_counts(row)) for row in counts], dtype=np.float64)
 
 
 def bootstrap_replicates(
@@ -91,8 +108,11 @@ def bootstrap_replicates(
     seed: int = 1234,
     threshold: float = THRESHOLD,
     workers: int | None = None,
+    selector: Selector | None = None,
 ) -> NDArray[np.float64]:
     """Stepwise estimates of `replicates` multinomial resamples of the observed cases.
+
+    `selector` redoes another selection than stepwise at `threshold` on each replicate.
 
     The resampled tables are drawn up front from one seeded generator, so the answer does
     not depend on how many processes share the work.
@@ -104,12 +124,13 @@ def bootstrap_replicates(
     rng = np.random.default_rng(seed)
     shares = table.counts / table.observed
     draws = rng.multinomial(table.observed, shares, size=replicates).astype(np.int64)
+    select = selector or stepwise_selector(threshold)
     workers = min(workers or os.cpu_count() or 1, replicates)
     if workers <= 1:
-        return _replicate_chunk((table, draws, threshold))
+        return _replicate_chunk((table, draws, select))
     chunks = np.array_split(draws, workers * 4)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(_replicate_chunk, [(table, c, threshold) for c in chunks]))
+        parts = list(pool.map(_replicate_chunk, [(table, c, select) for c in chunks]))
     return np.concatenate(parts)
 
 

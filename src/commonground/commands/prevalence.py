@@ -1,0 +1,47 @@
+"""`insights prevalence`: how many people no list saw, from a table of counts in a file.
+
+Mounted by cli.py on the `insights` group. Arithmetic on aggregate counts; no hub, no records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from commonground.commands.output import JsonOption, emit, key_values, rows_table
+
+CapturesArgument = Annotated[Path, typer.Argument(
+    help="A CSV of 0/1 columns, one per list, and a last column of counts.")]
+MethodOption = Annotated[str, typer.Option(
+    "--method", help="stepwise, aic, bic or independence (AIC and BIC: at most 5 lists).")]
+CompareOption = Annotated[bool, typer.Option(
+    "--compare", help="Show every method side by side with their intervals and warnings.")]
+BootstrapOption = Annotated[int, typer.Option(
+    "--bootstrap", min=0, max=100_000,
+    help="Bootstrap replicates for the BCa intervals, the selection redone on each (0: none).")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed for the bootstrap draws.")]
+ThresholdOption = Annotated[float, typer.Option(
+    "--threshold", min=0.0, max=1.0, help="Stepwise stops when no term has a p-value below this.")]
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Processes for the bootstrap (default: every core).")]
+
+
+def prevalence(captures: CapturesArgument, method: MethodOption = "stepwise",
+               compare: CompareOption = False, bootstrap: BootstrapOption = 1000,
+               seed: SeedOption = 1234, threshold: ThresholdOption = 0.02,
+               workers: WorkersOption = None, as_json: JsonOption = False) -> None:
+    """Estimate how many people no list saw (multiple systems estimation, as SparseMSE)."""
+    from commonground.insights.prevalence import compare_methods, read_captures, report
+
+    table = read_captures(captures)
+    options: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "threshold": threshold,
+                               "workers": workers}
+    if compare:
+        compared = compare_methods(table, **options).to_dict()
+        emit(compared, as_json, rows_table("Estimates by method", "methods"))
+        if not as_json:
+            key_values("Warnings")({"warnings": compared["warnings"]})
+        return
+    emit(report(table, method, **options), as_json, key_values("Estimated population"))
