@@ -43,6 +43,8 @@ def test_the_demo_reports_the_modern_slavery_stage(county_hub_path: Path) -> Non
     assert set(figures["models_against_truth"]) == {"checklist", "logistic", "boosted"}
     assert set(figures["uplift"]["shapley"]) == set(PARTNERS)
     assert figures["network"]["sites"] >= 1
+    dark = figures["dark_figure"]
+    assert dark["true_victims_at_sites"] >= 1 and ("estimate" in dark or "not_estimated" in dark)
     html = Path(figures["report"]).read_text(encoding="utf-8")
     assert "vega" in html and "<script src=\"http" not in html  # charts inlined: offline
 

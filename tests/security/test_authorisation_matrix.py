@@ -260,6 +260,7 @@ PROBES: dict[str, Probe] = {
     "intervention.record_evaluation": lambda f, h, a, w, t: f(h, a, w.intervention, "did",
                                                               {"estimate": 0.9}),
     "intervention.evaluations": lambda f, h, a, w, t: f(h, a, w.intervention),
+    "prevalence.hub": lambda f, h, a, w, t: _engine_call(f, h, a, bootstrap=0),
     "risk.build": lambda f, h, a, w, t: _engine_call(f, h, a),
     "risk.uplift": lambda f, h, a, w, t: _engine_call(f, h, a, boot=0),
     "risk.save": lambda f, h, a, w, t: _save_risk_list(f, h, a),

@@ -10,10 +10,20 @@ from typing import Annotated, Any
 
 import typer
 
-from commonground.commands.output import JsonOption, emit, key_values, rows_table
+from commonground.commands.output import (
+    ActorOption,
+    JsonOption,
+    acting,
+    emit,
+    key_values,
+    opened_hub,
+    rows_table,
+)
 
-CapturesArgument = Annotated[Path, typer.Argument(
-    help="A CSV of 0/1 columns, one per list, and a last column of counts.")]
+CapturesArgument = Annotated[Path | None, typer.Argument(
+    help="A CSV of 0/1 columns, one per list, and a last column of counts (or --hub).")]
+HubFlag = Annotated[Path | None, typer.Option(
+    "--hub", help="Build the table from this hub's linked referrals instead of a file.")]
 MethodOption = Annotated[str, typer.Option(
     "--method", help="stepwise, aic, bic or independence (AIC and BIC: at most 5 lists).")]
 CompareOption = Annotated[bool, typer.Option(
@@ -28,16 +38,19 @@ WorkersOption = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Processes for the bootstrap (default: every core).")]
 
 
-def prevalence(captures: CapturesArgument, method: MethodOption = "stepwise",
+def prevalence(captures: CapturesArgument = None, method: MethodOption = "stepwise",
                compare: CompareOption = False, bootstrap: BootstrapOption = 1000,
                seed: SeedOption = 1234, threshold: ThresholdOption = 0.02,
-               workers: WorkersOption = None, as_json: JsonOption = False) -> None:
+               workers: WorkersOption = None, hub: HubFlag = None, actor: ActorOption = None,
+               as_json: JsonOption = False) -> None:
     """Estimate how many people no list saw (multiple systems estimation, as SparseMSE)."""
     from commonground.insights.prevalence import compare_methods, read_captures, report
 
-    table = read_captures(captures)
     options: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "threshold": threshold,
                                "workers": workers}
+    if hub is not None or captures is None:
+        return _from_hub(hub or Path("hub"), actor, method, options, as_json)
+    table = read_captures(captures)
     if compare:
         compared = compare_methods(table, **options).to_dict()
         emit(compared, as_json, rows_table("Estimates by method", "methods"))
@@ -45,3 +58,14 @@ def prevalence(captures: CapturesArgument, method: MethodOption = "stepwise",
             key_values("Warnings")({"warnings": compared["warnings"]})
         return
     emit(report(table, method, **options), as_json, key_values("Estimated population"))
+
+
+def _from_hub(hub: Path, actor: str | None, method: str, options: dict[str, Any],
+              as_json: bool) -> None:
+    from commonground.engines import get_engine
+    from commonground.insights.prevalence import hub_prevalence
+
+    with opened_hub(hub) as opened:
+        found = hub_prevalence(opened, acting(opened, actor), get_engine(None), method=method,
+                               **options)
+    emit(found, as_json, key_values("Estimated population (the hub's referrals)"))

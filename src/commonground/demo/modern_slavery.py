@@ -3,7 +3,9 @@
 The police analyst builds a list from every partner's records through the linked index (the
 referrals are its labels), then measures, against the county's truth, each model's precision
 at k, what each partner's data adds (every subset of partners, Shapley shares), the list's
-fairness, and how many site pairs run by one controller the network of linked records ties.
+fairness, how many site pairs run by one controller the network of linked records ties, and
+how many potential victims no list saw (multiple systems estimation on the linked referrals)
+beside the true number.
 The HTML report with the charts goes to the analyst's side (HUB-partners/police/reports/).
 """
 
@@ -11,14 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from commonground.demo.context import DemoContext
-from commonground.governance import actor_for
+from commonground.errors import CommonGroundError
+from commonground.governance import Actor, actor_for
 from commonground.insights.networks import network_report, score_network
+from commonground.insights.prevalence import hub_prevalence
 from commonground.insights.risk import build_risk_list, uplift_report
 from commonground.insights.risk.report import write_report
 from commonground.link import entity_index
 
 ANALYST = "police-analyst"
+REFERRAL_DATASETS = ["police/nrm_referrals", "county_council/nrm_referrals", "ngo/referrals"]
 
 
 def _rounded(value: Any) -> Any:
@@ -29,6 +38,23 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
+
+
+def _dark_figure(ctx: DemoContext, analyst: Actor) -> dict[str, Any]:
+    """The hub's multiple systems estimate beside the county's true numbers."""
+    truth = pq.read_table(ctx.truth / "record_truth.parquet",
+                          columns=["agency", "dataset", "person_id", "site_id"])
+    referred = truth.filter(pc.is_in(pc.binary_join_element_wise(
+        truth["agency"], truth["dataset"], "/"), pa.array(REFERRAL_DATASETS)))
+    elsewhere = referred.filter(pc.is_null(referred["site_id"]))
+    true = {"true_victims_at_sites": pq.read_table(ctx.truth / "victims.parquet").num_rows,
+            "people_referred_from_no_site": len(set(elsewhere["person_id"].to_pylist()))}
+    try:
+        found = hub_prevalence(ctx.require_hub(), analyst, ctx.engine, bootstrap=200)
+    except CommonGroundError as exc:  # too few referrals in a small county: say so
+        return {"not_estimated": str(exc), **true}
+    return {k: found[k] for k in ("lists", "observed", "estimate", "ci95", "ci80", "terms",
+                                  "warnings")} | true
 
 
 def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
@@ -44,6 +70,8 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
     ctx.progress("modern slavery: networks", 0.8)
     network = network_report(hub, analyst)
     scored = score_network(network, ctx.truth, entity_index(hub, analyst, "address"))
+    ctx.progress("modern slavery: the dark figure", 0.9)
+    dark = _dark_figure(ctx, analyst)
     models = {m: {k: f[k] for k in ("precision_at_25", "precision_at_50", "precision_at_100",
                                     "recall_at_100", "average_precision", "brier")}
               for m, f in report["models"].items()}
@@ -68,6 +96,7 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
                      "proxy_indicators": [p["indicator"] for p in fairness["proxies"]
                                           if p["proxy"]]},
         "network": {k: scored[k] for k in scored if not isinstance(scored[k], list)},
+        "dark_figure": dark,
         "report": str(path),
     })
     return figures

@@ -211,6 +211,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("visit.record", f"{_RISK}:record_visit", "risk.visit", "risk_list",
         cli="insights visit record", **W),
     _op("risk.labels", f"{_RISK}:visit_labels", "risk.read", "risk_list"),
+    _op("prevalence.hub", "commonground.insights.prevalence:hub_prevalence", "link.read",
+        "linkage", cli="insights prevalence"),
     _op("network.report", f"{_NET}:network_report", "dataset.read", "dataset",
         cli="insights network"),
 )
@@ -242,7 +244,6 @@ NOT_OPERATIONS: dict[str, str] = {
     "insights hotspots predict": "reads crime files (open data or an extract), no hub",
     "insights wdd": "arithmetic on counts given on the command line",
     "insights power": "arithmetic on a trial's design",
-    "insights prevalence": "arithmetic on a table of counts given as a file; no hub",
 }
 
 

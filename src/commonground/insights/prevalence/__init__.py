@@ -19,6 +19,7 @@ from commonground.insights.prevalence.bootstrap import (
     quantile_type8,
 )
 from commonground.insights.prevalence.existence import Existence
+from commonground.insights.prevalence.hub import hub_captures, hub_prevalence, published
 from commonground.insights.prevalence.model import (
     ModelFit,
     all_pairs,
@@ -44,6 +45,9 @@ from commonground.insights.prevalence.stepwise import StepwiseResult, stepwise
 from commonground.insights.prevalence.tables import CaptureTable, capture_table, read_captures
 
 __all__ = [
+    "hub_captures",
+    "hub_prevalence",
+    "published",
     "METHODS",
     "BootstrapResult",
     "CaptureTable",

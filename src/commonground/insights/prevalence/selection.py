@@ -75,11 +75,19 @@ class MethodResult:
             "method": self.method,
             "estimate": self.estimate,
             "terms": list(self.terms),
-            "ci95": list(self.ci95) if self.ci95 else None,
-            "ci80": list(self.ci80) if self.ci80 else None,
+            "ci95": _limits(self.ci95),
+            "ci80": _limits(self.ci80),
             "replicates_without_estimate": self.replicates_without_estimate,
             "models_without_estimate": [list(m) for m in self.models_without_estimate],
         }
+
+
+def _limits(interval: Any) -> list[float | None] | None:
+    """An interval as JSON can carry it: a limit with no finite value (too many replicates
+    without an estimate) is None, not NaN or infinity."""
+    if not interval:
+        return None
+    return [float(v) if math.isfinite(v) else None for v in interval]
 
 
 @dataclass(frozen=True)
