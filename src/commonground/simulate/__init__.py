@@ -4,6 +4,7 @@
     summary = simulate_county(CountyConfig(people=50_000, seed=1), Path("county"))
 """
 
+from .captures import simulate_captures
 from .config import CountyConfig, CountySummary, SimulationRefused
 from .county import simulate_county
 from .crime import Treatment, simulate_crimes
@@ -13,5 +14,5 @@ from .records import contracts_folder
 __all__ = [
     "CountyConfig", "CountySummary", "SimulationRefused", "Treatment", "contracts_folder",
     "load_lsoas",
-    "simulate_county", "simulate_crimes",
+    "simulate_captures", "simulate_county", "simulate_crimes",
 ]
