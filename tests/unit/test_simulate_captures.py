@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commonground.errors import InvalidInput
 from commonground.insights.prevalence import bootstrap_ci, capture_table
-from commonground.simulate import simulate_captures
+from commonground.simulate import SimulationRefused, simulate_captures
 
 PROBS = {"police": 0.15, "nca": 0.10, "local_authority": 0.12, "ngo": 0.08, "health": 0.05}
 
@@ -69,13 +68,13 @@ def test_heterogeneity_lowers_the_share_observed() -> None:
 
 
 def test_refuses_bad_arguments() -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(SimulationRefused):
         simulate_captures(10, {"a": 0.1}, seed=1)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(SimulationRefused):
         simulate_captures(10, {"a": 0.1, "b": 1.2}, seed=1)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(SimulationRefused):
         simulate_captures(10, {"a": 0.1, "b": 0.2}, seed=1, dependence={("a", "c"): 1.0})
-    with pytest.raises(InvalidInput):
+    with pytest.raises(SimulationRefused):
         simulate_captures(10, {"a": 0.1, "b": 0.2}, seed=1,
                           dependence={("a", "b"): 1.0, ("b", "a"): 1.0})
 

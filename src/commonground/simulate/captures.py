@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-from commonground.errors import InvalidInput
+from .config import SimulationRefused
 
 _QUADRATURE = np.polynomial.hermite_e.hermegauss(60)  # nodes, weights for E[f(Z)], Z ~ N(0,1)
 
@@ -48,16 +48,16 @@ def _order(lists: list[str], dependence: Mapping[tuple[str, str], float]) -> lis
     graph: dict[str, set[str]] = {name: set() for name in lists}
     for (a, b), r in dependence.items():
         if a not in graph or b not in graph:
-            raise InvalidInput(f"dependence names an unknown list: {a!r} -> {b!r}")
+            raise SimulationRefused(f"dependence names an unknown list: {a!r} -> {b!r}")
         if a == b:
-            raise InvalidInput(f"a list cannot depend on itself: {a!r}")
+            raise SimulationRefused(f"a list cannot depend on itself: {a!r}")
         if r < 0:
-            raise InvalidInput(f"dependence {a!r} -> {b!r} must be >= 0, got {r}")
+            raise SimulationRefused(f"dependence {a!r} -> {b!r} must be >= 0, got {r}")
         graph[b].add(a)
     try:
         return list(TopologicalSorter(graph).static_order())
     except CycleError as exc:
-        raise InvalidInput("dependence between lists must not form a cycle") from exc
+        raise SimulationRefused("dependence between lists must not form a cycle") from exc
 
 
 def simulate_captures(
@@ -75,14 +75,14 @@ def simulate_captures(
     """
     lists = list(capture_probs)
     if len(lists) < 2:
-        raise InvalidInput(f"need at least two lists, got {len(lists)}")
+        raise SimulationRefused(f"need at least two lists, got {len(lists)}")
     if n_victims < 0:
-        raise InvalidInput(f"n_victims must be >= 0, got {n_victims}")
+        raise SimulationRefused(f"n_victims must be >= 0, got {n_victims}")
     if heterogeneity < 0:
-        raise InvalidInput(f"heterogeneity must be >= 0, got {heterogeneity}")
+        raise SimulationRefused(f"heterogeneity must be >= 0, got {heterogeneity}")
     for name, p in capture_probs.items():
         if not 0.0 < p < 1.0:
-            raise InvalidInput(f"capture probability of {name!r} must be in (0, 1), got {p}")
+            raise SimulationRefused(f"capture probability of {name!r} must be in (0, 1), got {p}")
     dependence = dict(dependence or {})
     order = _order(lists, dependence)
 
