@@ -45,6 +45,9 @@ def test_the_demo_reports_the_modern_slavery_stage(county_hub_path: Path) -> Non
     assert figures["network"]["sites"] >= 1
     dark = figures["dark_figure"]
     assert dark["true_victims_at_sites"] >= 1 and ("estimate" in dark or "not_estimated" in dark)
+    if "methods" in dark:  # every method side by side, the chart beside the others
+        assert {m["method"] for m in dark["methods"]} == {"stepwise", "aic", "bic",
+                                                          "independence"}
     html = Path(figures["report"]).read_text(encoding="utf-8")
     assert "vega" in html and "<script src=\"http" not in html  # charts inlined: offline
 

@@ -24,7 +24,7 @@ from commonground.governance.operations import NOT_OPERATIONS
 ROOMS = ("commonground.governance", "commonground.contribute", "commonground.link",
          "commonground.research", "commonground.insights", "commonground.insights.evaluation",
          "commonground.insights.hotspots", "commonground.insights.networks",
-         "commonground.insights.risk")
+         "commonground.insights.prevalence", "commonground.insights.risk")
 REGISTERED = {op.target for op in OPERATIONS}
 
 

@@ -9,9 +9,10 @@
   models trained on known cases, what each partner adds; lists kept under an agreement for a
   purpose, expiring, explained address by address, exported, and followed by visit outcomes.
 - `networks/`: addresses of concern tied together by shared people, vehicles and businesses.
+- `prevalence/`: the dark figure, multiple systems estimation as SparseMSE.
 """
 
-from commonground.insights import evaluation, hotspots, networks, risk
+from commonground.insights import evaluation, hotspots, networks, prevalence, risk
 
 # The room's public API lives in its parts, each with its own curated `__all__`.
-__all__ = ["evaluation", "hotspots", "networks", "risk"]
+__all__ = ["evaluation", "hotspots", "networks", "prevalence", "risk"]

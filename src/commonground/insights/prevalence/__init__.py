@@ -19,7 +19,7 @@ from commonground.insights.prevalence.bootstrap import (
     quantile_type8,
 )
 from commonground.insights.prevalence.existence import Existence
-from commonground.insights.prevalence.hub import hub_captures, hub_prevalence, published
+from commonground.insights.prevalence.hub import hub_prevalence, published
 from commonground.insights.prevalence.model import (
     ModelFit,
     all_pairs,
@@ -45,7 +45,6 @@ from commonground.insights.prevalence.stepwise import StepwiseResult, stepwise
 from commonground.insights.prevalence.tables import CaptureTable, capture_table, read_captures
 
 __all__ = [
-    "hub_captures",
     "hub_prevalence",
     "published",
     "METHODS",

@@ -16,7 +16,7 @@ import pyarrow as pa
 from commonground.engines import Engine, Pipeline, literal
 from commonground.errors import NotFound
 from commonground.governance import Actor, Resource, require
-from commonground.insights.prevalence.selection import report
+from commonground.insights.prevalence.selection import compare_methods, report
 from commonground.insights.prevalence.tables import CaptureTable, capture_table
 from commonground.link.index import read_index
 from commonground.link.lake import live_datasets, read_live
@@ -81,10 +81,16 @@ def published(table: CaptureTable) -> list[dict[str, Any]]:
 
 def hub_prevalence(hub: Hub, actor: Actor, engine: Engine, *, method: str = "stepwise",
                    bootstrap: int = 1000, seed: int = 1234, threshold: float = 0.02,
-                   workers: int | None = None) -> dict[str, Any]:
-    """How many potential victims no list saw, from the hub's linked referrals."""
+                   workers: int | None = None, compare: bool = False) -> dict[str, Any]:
+    """How many potential victims no list saw, from the hub's linked referrals (and, with
+    `compare`, every method side by side with its interval and the warnings)."""
     table = hub_captures(hub, actor, engine)
     found = report(table, method, bootstrap=bootstrap, seed=seed, threshold=threshold,
                    workers=workers)
+    if compare:
+        compared = compare_methods(table, bootstrap=bootstrap, seed=seed,
+                                   threshold=threshold, workers=workers).to_dict()
+        found = {**found, "methods": compared["methods"],
+                 "warnings": sorted(set(found["warnings"]) | set(compared["warnings"]))}
     return {**found, "captures": published(table),
             "lists_from": {name: LISTS[name][0] for name in table.lists}}

@@ -3,7 +3,7 @@
 The charts' JavaScript is inlined (`inline=True`), so the file opens on a machine with no
 internet, as a partnership's secure network often is: the precision-at-k curve per model,
 what each partner adds (alone, left out, all) with the Shapley shares, calibration, and the
-list's selection rate and recall by district.
+list's selection rate and recall by district, and how many potential victims no list saw.
 """
 
 from __future__ import annotations
@@ -66,10 +66,25 @@ def _districts(fairness: dict[str, Any]) -> Any:
         y="district:N", x="value:Q", color="measure:N", yOffset="measure:N")
 
 
-def write_report(report: dict[str, Any], path: Path) -> Path:
-    """Write the uplift report (with `models` and `fairness`, as judged on a truth)."""
-    chart = alt.vconcat(_precision_curve(report["models"]), _uplift(report), _shapley(report),
-                        _calibration(report["models"]), _districts(report["fairness"]),
+def _estimates(methods: list[dict[str, Any]]) -> Any:
+    rows = [{"method": m["method"], "estimate": m["estimate"],
+             "low": (m["ci95"] or [None, None])[0], "high": (m["ci95"] or [None, None])[1]}
+            for m in methods if m["estimate"] is not None]
+    base = alt.Chart(pd.DataFrame(rows), title="How many potential victims: the estimate by "
+                     "method (multiple systems estimation, 95% BCa)")
+    return base.mark_point(filled=True, size=80).encode(y="method:N", x="estimate:Q") + \
+        base.mark_rule().encode(y="method:N", x="low:Q", x2="high:Q")
+
+
+def write_report(report: dict[str, Any], path: Path,
+                 estimates: list[dict[str, Any]] | None = None) -> Path:
+    """Write the uplift report (with `models` and `fairness`, as judged on a truth), and the
+    dark figure's estimates by method when given."""
+    charts = [_precision_curve(report["models"]), _uplift(report), _shapley(report),
+              _calibration(report["models"]), _districts(report["fairness"])]
+    if estimates and any(m["estimate"] is not None for m in estimates):
+        charts.append(_estimates(estimates))
+    chart = alt.vconcat(*charts,
                         title="Modern slavery: addresses at risk and what each partner adds")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
