@@ -52,6 +52,13 @@ class ModelFit:
     aic: float | None  # with 2 for each −∞ term, as SparseMSE counts them
 
 
+def _no_estimate(terms: tuple[Pair, ...], names: tuple[str, ...], empty: tuple[Pair, ...],
+                 existence: Existence, observed: int) -> ModelFit:
+    """A model reported as having no estimate: every fitted figure is None."""
+    return ModelFit(terms, names, empty, existence, observed, None, None, None, None, None,
+                    None)
+
+
 def all_pairs(t: int) -> list[Pair]:
     """Two-list terms in SparseMSE's order: (0,1), (0,2), …, (1,2), …"""
     return [(i, j) for i in range(t) for j in range(i + 1, t)]
@@ -129,36 +136,13 @@ def poisson_deviance(y: NDArray[np.float64], mu: NDArray[np.float64]) -> float:
 def fit_design(table: CaptureTable, built: Design, existence: Existence) -> ModelFit:
     names = tuple(pair_name(table, p) for p in built.terms)
     if not existence.ok:
-        return ModelFit(
-            built.terms,
-            names,
-            built.empty_pairs,
-            existence,
-            table.observed,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        )
+        return _no_estimate(built.terms, names, built.empty_pairs, existence, table.observed)
     y = table.counts[built.kept].astype(np.float64)
     beta, mu, converged = irls(built.matrix, y)
     if not converged or not np.isfinite(beta).all():
         # The checks passed but the fit ran away: report no estimate rather than a wild one.
-        return ModelFit(
-            built.terms,
-            names,
-            built.empty_pairs,
-            Existence(False, existence.identifiable),
-            table.observed,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        )
+        return _no_estimate(built.terms, names, built.empty_pairs,
+                            Existence(False, existence.identifiable), table.observed)
     fitted = np.zeros(len(table.counts))
     fitted[built.kept] = mu
     deviance = poisson_deviance(y, mu)
