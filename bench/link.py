@@ -116,7 +116,8 @@ def supervised_note(mentions: pa.Table, pairs: pa.Table, truth: pa.Table,
     """What a learner told the truth reaches on the model's own candidates and comparisons
     (see link.evaluate.supervised_limit)."""
     clock = time.perf_counter()
-    best = supervised_limit(mentions, pairs, truth, PERSON.conflicts)
+    best = supervised_limit(mentions, pairs, truth, PERSON.conflicts,
+                            weighed=PERSON.conflicts_weighed)
     return (f"county persons, a learner told the truth (gradient boosting on the same "
             f"candidate pairs and comparison weights, by halves of the people, threshold "
             f"{best['threshold']}): F1 {best['pairwise_f1']:.4f} (P "

@@ -83,3 +83,33 @@ def test_an_initial_cluster_pools_its_identifiers_against_a_conflicting_link() -
     grouped = groups(constrained_clusters(mentions, link, 0.9, ["dob_unordered"],
                                           initial=clusters({"b": "P1", "a": "P1"})))
     assert grouped == {"a": "a", "b": "a", "n": "n"}
+
+
+def test_several_records_of_one_person_join_when_each_link_weighed_its_own_conflict() -> None:
+    # One person, three records: the third has a typo in the date of birth and matches the
+    # other two well despite it. Its links weighed the disagreement (both sides hold a date).
+    mentions = pa.table({"unique_id": ["org", "dup0", "dup1"],
+                         "dob_unordered": ["1980-0101", "1980-0101", "1980-0111"],
+                         "national_id": ["n1", "n1", "n1"]})
+    link = links(("org", "dup0", 30.0), ("org", "dup1", 12.0), ("dup0", "dup1", 11.0))
+    weighed = groups(constrained_clusters(mentions, link, 0.9, ["dob_unordered"], weighed=1))
+    assert set(weighed.values()) == {"dup0"}
+    # Without `weighed` (addresses), a cluster refuses the third record.
+    strict = groups(constrained_clusters(mentions, link, 0.9, ["dob_unordered"]))
+    assert strict == {"org": "dup0", "dup0": "dup0", "dup1": "dup1"}
+
+
+def test_a_link_that_weighed_nothing_or_two_conflicts_is_still_refused() -> None:
+    # The bridge has no date of birth: its score weighed nothing of the son's date.
+    mentions = pa.table({"unique_id": ["ct", "father", "son", "son2"],
+                         "dob_unordered": [None, "1979-0112", "2007-0112", "2007-0112"],
+                         "national_id": [None, "n1", "n2", "n2"]})
+    bridge = links(("ct", "father", 9.0), ("ct", "son", 8.0))
+    grouped = groups(constrained_clusters(mentions, bridge, 0.9,
+                                          ["dob_unordered", "national_id"], weighed=1))
+    assert grouped["ct"] == grouped["father"] != grouped["son"]
+    # Father and son of one name at one address: another date *and* another NHS number.
+    both = links(("son", "son2", 20.0), ("father", "son", 9.0))
+    grouped = groups(constrained_clusters(mentions, both, 0.9,
+                                          ["dob_unordered", "national_id"], weighed=1))
+    assert grouped["son"] == grouped["son2"] != grouped["father"]

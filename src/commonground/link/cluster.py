@@ -8,6 +8,16 @@ link is refused when the two clusters it would join hold *conflicting* identifie
 a date of birth (day and month unordered) and no date is in both, or both know an NHS number
 and none is shared. The bridge then joins the person it matches best and stops there.
 
+Two single mentions are never refused: their own pair's score has weighed any disagreement.
+In the same way, with `weighed` at 1, a conflict the link has weighed itself does not refuse
+it: when both of the link's own mentions hold the identifier, their pair's score has counted
+the disagreement and still reached the threshold (a record of a person with a typo in the
+date of birth, beside two that agree: FEBRL2's several duplicates per person, which the rule
+kept apart, losing a fifth of the true pairs). The bridge has no date of birth, so it weighed
+nothing and is still refused. More conflicts at once than `weighed` (another date of birth
+*and* another NHS number) are refused whatever the link weighed: on the county that was a
+father and son of one name at one address more often than one person with two typos.
+
 An incremental run (`link/incremental.py`) starts from the previous index's clusters: the
 mentions that shared an entity start as one cluster, their identifiers pooled, and only the
 new links are then taken, by the same rule.
@@ -28,8 +38,8 @@ from commonground.link.schema import ID
 
 
 def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
-                         conflicts: Sequence[str] = (), initial: pa.Table | None = None
-                         ) -> pa.Table:
+                         conflicts: Sequence[str] = (), initial: pa.Table | None = None,
+                         weighed: int = 0) -> pa.Table:
     """(unique_id, cluster): every mention, its cluster named by its first mention id.
 
     `pairs` holds unique_id_l, unique_id_r, match_weight and match_probability; links at or
@@ -38,17 +48,21 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
     share a value, when both have any, to be joined. `initial` (unique_id, cluster), such
     as a previous index, groups mentions before any link is taken: mentions of one cluster
     there start together, unconditionally, with their identifiers pooled; ids that are not
-    among `mentions` are ignored, and mentions it does not name start alone.
+    among `mentions` are ignored, and mentions it does not name start alone. `weighed` is how
+    many conflicts a link between two clusters may carry when its own two mentions hold
+    every conflicting identifier (their score has weighed the disagreement).
     """
     ids = mentions[ID].to_pylist()
     index = {mention: i for i, mention in enumerate(ids)}
     parent = list(range(len(ids)))
-    known: list[list[set[str] | None]] = []
+    known: list[list[set[str] | None]] = []  # per conflict column: each root's values
+    holds: list[list[bool]] = []  # per conflict column: whether each mention has a value
     for column in conflicts:
         if column not in mentions.column_names:
             continue
         values = mentions[column].to_pylist()
         known.append([{v} if v is not None else None for v in values])
+        holds.append([v is not None for v in values])
 
     def find(i: int) -> int:
         root = i
@@ -98,13 +112,15 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
         a, b = index.get(left), index.get(right)
         if a is None or b is None:
             continue
-        a, b = find(a), find(b)
-        if a == b:
+        ra, rb = find(a), find(b)
+        if ra == rb:
             continue
-        # Two single mentions: their own pair's score has weighed any disagreement already.
-        if (size[a] > 1 or size[b] > 1) and any(_conflict(sets[a], sets[b]) for sets in known):
+        in_conflict = [has[a] and has[b] for sets, has in zip(known, holds, strict=True)
+                       if _conflict(sets[ra], sets[rb])]
+        clusters = size[ra] > 1 or size[rb] > 1
+        if in_conflict and clusters and (len(in_conflict) > weighed or not all(in_conflict)):
             continue
-        join(a, b)
+        join(ra, rb)
     roots = [find(i) for i in range(len(ids))]
     first: dict[int, str] = {}
     for i, root in enumerate(roots):  # a cluster is named by its smallest mention id

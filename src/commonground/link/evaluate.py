@@ -166,7 +166,8 @@ def evidence_ceiling(mentions: pa.Table, truth: pa.Table, names: tuple[str, str]
 
 
 def supervised_limit(mentions: pa.Table, pairs: pa.Table, truth: pa.Table,
-                     conflicts: tuple[str, ...] = (), seed: int = 0) -> dict[str, Any]:
+                     conflicts: tuple[str, ...] = (), seed: int = 0, weighed: int = 0
+                     ) -> dict[str, Any]:
     """What a learner *told the truth* reaches on the same candidate pairs and comparisons.
 
     `pairs` are a run's scored pairs, every candidate kept (a review band reaching down to
@@ -211,7 +212,8 @@ def supervised_limit(mentions: pa.Table, pairs: pa.Table, truth: pa.Table,
                        "match_probability": probability})
     best: dict[str, Any] = {}
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        clusters = constrained_clusters(mentions, scored, threshold, conflicts)
+        clusters = constrained_clusters(mentions, scored, threshold, conflicts,
+                                        weighed=weighed)
         figures = score(clusters.rename_columns([ID, "entity"]), truth)
         if figures["pairwise_f1"] > best.get("pairwise_f1", -1.0):
             best = {**figures, "threshold": threshold}

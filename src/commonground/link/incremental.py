@@ -32,6 +32,7 @@ from commonground.link.resolve import (
     Decisions,
     Resolution,
     apply_decisions,
+    choose_blocking,
     model_for,
     prepared,
 )
@@ -42,15 +43,17 @@ EMPTY_PAIRS = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string
 
 
 def score_new(mentions: pa.Table, new: pa.Array, spec: ModelSpec, engine: Engine,
-              model: dict[str, Any], *, threads: int | None = None) -> pa.Table:
+              model: dict[str, Any], *, threads: int | None = None,
+              figures: dict[str, Any] | None = None) -> pa.Table:
     """The model's candidate pairs of `mentions` that hold at least one `new` mention id.
 
     Columns as `resolve` gives them (unique_id_l, unique_id_r, match_weight,
     match_probability, the per-comparison weights), at or above the lower of the review
-    band and the threshold.
+    band and the threshold. The blocking chosen goes into `figures`, when given.
     """
     from splink import Linker
 
+    figures = {} if figures is None else figures
     # Capped keys and term frequencies are counted over every mention, as a full run counts
     # them, so that a pair is a candidate, and scores, as it would there.
     mentions = prepared(mentions, spec, engine.dialect)
@@ -61,7 +64,10 @@ def score_new(mentions: pa.Table, new: pa.Array, spec: ModelSpec, engine: Engine
     api = engine.splink_api(threads)
     try:
         every = api.register(mentions, table_name=table_name(spec.kind, "mentions"))
-        linker = Linker(every, model_for(model, spec, engine.dialect), log_level=logging.ERROR)
+        # The rules a full run would choose on these mentions (`resolve.choose_blocking`).
+        settings = choose_blocking(every, spec, model_for(model, spec, engine.dialect),
+                                   mentions.num_rows, figures)
+        linker = Linker(every, settings, log_level=logging.ERROR)
         for column in linker._settings_obj._term_frequency_columns:
             linker.table_management.compute_tf_table(column.name)
         low = min(spec.review_band[0], spec.threshold)
@@ -94,7 +100,7 @@ def resolve_new(mentions: pa.Table, previous: pa.Table, spec: ModelSpec, engine:
     figures["new_mentions"] = len(new)
     figures["mentions_gone"] = len(before - current)  # erased or past retention
     clock = time.perf_counter()
-    pairs = score_new(mentions, new, spec, engine, model, threads=threads)
+    pairs = score_new(mentions, new, spec, engine, model, threads=threads, figures=figures)
     figures["predict_seconds"] = round(time.perf_counter() - clock, 2)
     figures["pairs_scored"] = pairs.num_rows
     fresh = set(new.to_pylist())
@@ -104,7 +110,8 @@ def resolve_new(mentions: pa.Table, previous: pa.Table, spec: ModelSpec, engine:
     clock = time.perf_counter()
     initial = previous.select([ID, "entity_id"]).rename_columns([ID, "cluster"])
     clusters = constrained_clusters(mentions, pairs.select(list(PAIR_COLUMNS)),
-                                    spec.threshold, spec.conflicts, initial=initial)
+                                    spec.threshold, spec.conflicts, initial=initial,
+                                    weighed=spec.conflicts_weighed)
     figures["cluster_seconds"] = round(time.perf_counter() - clock, 2)
     figures["clusters"] = len(pc.unique(clusters["cluster"]))
     return Resolution(pairs, clusters, dict(model), trained=False, figures=figures)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commonground.engines import Dialect
+from commonground.link.blocking import Budget
 from commonground.link.schema import ID, EntityKind
 
 
@@ -226,7 +227,9 @@ class ModelSpec:
 
     kind: EntityKind
     comparisons: Callable[[Dialect], list[dict[str, Any]]]  # in the engine's own SQL
-    blocking: tuple[str, ...]  # candidate pairs: the union of these rules
+    # Candidate pairs: the union of these rules, or, with a budget, of those of them that the
+    # run can afford on its data, chosen by counting them (blocking.py).
+    blocking: tuple[str, ...]
     training: tuple[str, ...]  # EM passes, each leaving out the columns it blocks on
     deterministic: tuple[str, ...]  # near-certain rules, to estimate the prior
     deterministic_recall: float
@@ -240,6 +243,10 @@ class ModelSpec:
     # make every pair of its bearers a candidate (quadratic: 30,000 "Oliver Smith"s at a
     # million records are 450 million pairs); those mentions still meet through other rules.
     capped_keys: tuple[tuple[str, tuple[str, ...], int], ...] = ()
+    budget: Budget | None = None  # None: every blocking rule, uncounted
+    # How many conflicting identifiers a link may carry into a cluster when its own two
+    # mentions hold them, so that their score has weighed the disagreement (cluster.py).
+    conflicts_weighed: int = 0
 
     def settings(self, dialect: Dialect) -> dict[str, Any]:
         return {
@@ -261,6 +268,11 @@ class ModelSpec:
         }
 
 
+# Comparisons a person linkage may score: a multiple of the mentions, so that candidate pairs
+# grow no faster than the data; at least enough for every rule on a small file, and at most
+# what two cores score in about a minute and a half (a million mentions within 180 s).
+PERSON_BUDGET = Budget(per_mention=20, floor=100_000, cap=10_000_000)
+
 PERSON = ModelSpec(
     kind="person",
     comparisons=person_comparisons,
@@ -280,6 +292,12 @@ PERSON = ModelSpec(
         "l.name_pair = r.name_pair_reversed",
         # Everyone at one address: how a reversed name with a typo meets its other records.
         _on("address_key"),
+        # One identifier alone: duplicates that differ in every other field. Broad, so chosen
+        # only where the data is small enough to afford them (blocking.py counts them).
+        _on("dob_unordered"),
+        _on("postcode"),
+        _on("family"),
+        _on("given_canonical"),
     ),
     # No EM pass blocked on address alone: household members would be learnt as matches.
     training=(_on("dob"), _on("given", "family")),
@@ -294,6 +312,8 @@ PERSON = ModelSpec(
                  ("letters_key", ("given_letters", "family_letters"), 100),
                  ("name_pair_reversed", ("family", "given"), 100),
                  ("address_key", ("address",), 30)),
+    budget=PERSON_BUDGET,
+    conflicts_weighed=1,
 )
 
 ADDRESS = ModelSpec(

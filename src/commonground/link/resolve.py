@@ -1,9 +1,11 @@
 """Entity resolution with Splink behind our own small interface.
 
-`resolve(mentions, spec, engine)` trains (u by random sampling, m by EM on several blocking
-passes) or reuses a saved model, scores the candidate pairs the blocking rules produce,
-applies the clerical reviewers' decisions, and clusters with connected components. Splink
-runs on the backend of the engine it is given; everything else here is backend-neutral.
+`resolve(mentions, spec, engine)` trains on the mentions at hand (the prior from near-certain
+rules, u by random sampling, m by EM on several blocking passes) or reuses a saved model,
+chooses the blocking rules it can afford by counting them on these mentions (`blocking.py`),
+scores the candidate pairs they produce, applies the clerical reviewers' decisions, and
+clusters strongest link first without crossing a conflict (`cluster.py`). Splink runs on the
+backend of the engine it is given; everything else here is backend-neutral.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import pyarrow.compute as pc
 
 from commonground.engines import Dialect, Engine
 from commonground.engines.splink_backend import close_api, table_name
+from commonground.link.blocking import measure, together
 from commonground.link.cluster import constrained_clusters
 from commonground.link.model import ModelSpec
-from commonground.link.schema import ID
 
 # Splink logs at INFO each training step with column names only, but its warnings can quote
 # values; records must never reach a log, so only errors pass.
@@ -143,6 +145,19 @@ def prepared(mentions: pa.Table, spec: ModelSpec, dialect: Dialect) -> pa.Table:
     return dialect.bloom_words(capped_keys(mentions, spec))
 
 
+def choose_blocking(frame: Any, spec: ModelSpec, settings: dict[str, Any], mentions: int,
+                    figures: dict[str, Any]) -> dict[str, Any]:
+    """`settings` blocking on the spec's rules that `mentions` afford (all of them when the spec
+    has no budget), counted on `frame`; the choice and its counts go into `figures`."""
+    if spec.budget is None:
+        return {**settings, "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": rule} for rule in spec.blocking]}
+    chosen = measure(frame, spec.blocking, spec.budget, mentions)
+    figures["blocking"] = chosen.figures()
+    return {**settings, "blocking_rules_to_generate_predictions": [
+        {"blocking_rule": rule} for rule in chosen.rules]}
+
+
 def _sample(mentions: pa.Table, size: int, seed: int) -> pa.Table:
     """A random `size` mentions (all of them when there are fewer), in id order."""
     if mentions.num_rows <= size:
@@ -175,14 +190,19 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         settings = resolve_model(_sample(mentions, training_sample, seed), spec, engine,
                                  seed=seed, max_pairs=max_pairs, threads=threads)
         figures["trained_on"] = training_sample
+    training = time.perf_counter() - clock
     api = engine.splink_api(threads)
     try:
         frame = api.register(mentions, table_name=table_name(spec.kind, "mentions"))
+        clock = time.perf_counter()
+        settings = choose_blocking(frame, spec, settings, mentions.num_rows, figures)
+        figures["blocking_seconds"] = round(time.perf_counter() - clock, 2)
+        clock = time.perf_counter()
         linker = Linker(frame, settings, log_level=logging.ERROR)
         if trained and "trained_on" not in figures:
             _train(linker, spec, seed, max_pairs)
             figures["trained_on"] = mentions.num_rows
-        figures["train_seconds"] = round(time.perf_counter() - clock, 2)
+        figures["train_seconds"] = round(training + time.perf_counter() - clock, 2)
         clock = time.perf_counter()
         low = spec.review_band[0]
         predicted = linker.inference.predict(threshold_match_probability=min(low, spec.threshold))
@@ -192,7 +212,8 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         pairs = apply_decisions(pairs, decisions or {})
         clock = time.perf_counter()
         clusters = constrained_clusters(mentions, pairs.select(list(PAIR_COLUMNS)),
-                                        spec.threshold, spec.conflicts)
+                                        spec.threshold, spec.conflicts,
+                                        weighed=spec.conflicts_weighed)
         figures["cluster_seconds"] = round(time.perf_counter() - clock, 2)
         figures["clusters"] = len(pc.unique(clusters["cluster"]))
         saved = linker.misc.save_model_to_json()
@@ -219,18 +240,16 @@ def resolve_model(mentions: pa.Table, spec: ModelSpec, engine: Engine, *, seed: 
 
 
 def candidate_pairs(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
-                    proportion: float = 1.0, threads: int | None = None) -> int:
-    """How many pairs the spec's blocking rules make of `mentions` (each pair once): what
-    `resolve` compares. Below 1.0, `proportion` estimates it from a sample of each side."""
-    from splink.blocking_analysis import count_comparisons_from_blocking_rules
-
+                    threads: int | None = None) -> int:
+    """How many pairs `resolve` compares on `mentions` (each pair once): the blocking rules
+    it would choose, counted together (estimated from a sample past `blocking.EXACT_UP_TO`
+    mentions)."""
     api = engine.splink_api(threads)
     try:
         frame = api.register(prepared(mentions, spec, engine.dialect),
                              table_name=table_name(spec.kind, "count"))
-        records = count_comparisons_from_blocking_rules(
-            frame, blocking_rules=list(spec.blocking), link_type="dedupe_only",
-            unique_id_column_name=ID, record_sample_proportion=proportion)
-        return int(records[-1]["cumulative_comparison_count"])
+        rules = (spec.blocking if spec.budget is None else
+                 measure(frame, spec.blocking, spec.budget, mentions.num_rows).rules)
+        return int(together(frame, rules, mentions.num_rows)[-1]["cumulative"])
     finally:
         close_api(api)
