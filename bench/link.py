@@ -1,14 +1,16 @@
 """Linkage benchmark: quality on tokens vs raw identifiers, and speed at scale.
 
-    .venv/bin/python bench/link.py                    # FEBRL4 + a 50,000-person county
+    .venv/bin/python bench/link.py                    # FEBRL1, 2, 4 + a 50,000-person county
     .venv/bin/python bench/link.py --skip-febrl --people 5000 --scale 1000000
     COMMONGROUND_SPARK_MEMORY=8g .venv/bin/python bench/link.py --engine spark --skip-febrl \
         --people 2000 --scale 1000000
 
 Prints, side by side, the same Splink model run on keyed tokens and on the normalised
-plaintext (the "raw identifiers" baseline); the county's own limit for people (the recall and
-F1 no model can pass without guessing between namesakes, from the truth) and what a learner
-told the truth reaches on the model's own candidates and comparisons; then time and
+plaintext (the "raw identifiers" baseline), for FEBRL1 and FEBRL2 (one file deduplicated: one
+duplicate per person, then several) and FEBRL4 (two files linked), and the synthetic county;
+the blocking rules each run chose by counting them; the county's own limit for people (the
+recall and F1 no model can pass without guessing between namesakes, from the truth) and what
+a learner told the truth reaches on the model's own candidates and comparisons; then time and
 comparisons per second.
 """
 
@@ -19,6 +21,7 @@ import dataclasses
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -34,7 +37,6 @@ from commonground.link.evaluate import (
     febrl_truth,
     supervised_limit,
 )
-from commonground.link.resolve import candidate_pairs
 from commonground.link.standalone import PlainTokeniser
 from commonground.simulate import contracts_folder
 
@@ -42,20 +44,44 @@ CONTRACTS = load_contracts(contracts_folder())
 
 # Identifiers beyond the name that make two person mentions one person when they agree.
 CORROBORATING = ("dob", "dob_unordered", "address", "postcode", "national_id")
-FEBRL = Path(__file__).resolve().parents[2] / "shared" / "data" / "linkage" / "febrl4"
+LINKAGE_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "linkage"
+FEBRL = {"FEBRL1 (dedup)": ("febrl1", "dataset1.csv"),
+         "FEBRL2 (dedup)": ("febrl2", "dataset2.csv"),
+         "FEBRL4 (two files)": ("febrl4", "dataset4a.csv", "dataset4b.csv")}
 
 
-def febrl(engine: Engine) -> list[tuple[str, str, str]]:
-    cells = []
-    for pseudonymised in (True, False):
-        clock = time.perf_counter()
-        linked = link_files([FEBRL / "dataset4a.csv", FEBRL / "dataset4b.csv"], "rec_id", engine,
-                            pseudonymised=pseudonymised)
-        clusters = linked.resolution.clusters
-        figures = score(clusters.rename_columns(["unique_id", "entity"]), febrl_truth(clusters))
-        cells.append(f"F1 {figures['pairwise_f1']:.4f} (P {figures['pairwise_precision']:.3f} "
-                     f"R {figures['pairwise_recall']:.3f}) {time.perf_counter() - clock:.0f} s")
-    return [("FEBRL4", cells[0], cells[1])]
+def febrl(engine: Engine) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Rows of the side-by-side table for each FEBRL data set found, and the blocking each
+    run chose (on tokens)."""
+    rows, notes = [], []
+    for name, (folder, *files) in FEBRL.items():
+        paths = [LINKAGE_DATA / folder / f for f in files]
+        if not all(p.exists() for p in paths):
+            continue
+        cells = []
+        for pseudonymised in (True, False):
+            clock = time.perf_counter()
+            linked = link_files(paths, "rec_id", engine, pseudonymised=pseudonymised)
+            clusters = linked.resolution.clusters
+            figures = score(clusters.rename_columns(["unique_id", "entity"]),
+                            febrl_truth(clusters))
+            cells.append(f"F1 {figures['pairwise_f1']:.4f} (P "
+                         f"{figures['pairwise_precision']:.3f} R "
+                         f"{figures['pairwise_recall']:.3f}) {time.perf_counter() - clock:.0f} s")
+            if pseudonymised:
+                notes.append(blocking_note(name, linked.resolution.figures))
+        rows.append((name, cells[0], cells[1]))
+    return rows, notes
+
+
+def blocking_note(what: str, figures: dict[str, Any]) -> str:
+    """The blocking a run chose by counting (link/blocking.py)."""
+    b = figures["blocking"]
+    left = [r["rule"] for r in b["rules"] if not r["chosen"]]
+    return (f"{what}: {b['rules_chosen']} of {len(b['rules'])} blocking rules within a budget "
+            f"of {b['budget']:,} comparisons ({b['candidate_pairs']:,} candidate pairs"
+            f"{', estimated' if b['estimated'] else ''}); left out: "
+            f"{'; '.join(left) if left else 'none'}")
 
 
 def county(people: int, engine: Engine, seed: int
@@ -87,6 +113,7 @@ def county(people: int, engine: Engine, seed: int
                     f"F1 {figures['pairwise_f1']:.4f} (P {figures['pairwise_precision']:.3f} "
                     f"R {figures['pairwise_recall']:.3f}) {seconds:.0f} s")
                 if kind == PERSON.kind and label == "tokens":
+                    notes.append(blocking_note(f"county {people:,} persons", result.figures))
                     notes.append(ceiling_note(mentions[kind], Path(tmp) / "truth", predicted))
                     notes.append(supervised_note(mentions[kind], result.pairs, truth, figures))
         for kind in ("person", "address"):
@@ -146,13 +173,14 @@ def scale(records: int, engine: Engine, threads: int) -> None:
         seconds = time.perf_counter() - clock
         truth = county_truth(Path(tmp) / "truth", "person", address_columns(CONTRACTS))
         figures = score(result.clusters.rename_columns(["unique_id", "entity"]), truth)
-        compared = candidate_pairs(mentions, PERSON, engine, threads=threads)
     f = result.figures
+    compared = f["blocking"]["candidate_pairs"]
     print(f"{engine.name}: {mentions.num_rows:,} person mentions ({people:,} people simulated "
           f"in {simulated:.0f} s, tokenised in {prepared:.0f} s) on {threads} threads")
     print(f"  linked end to end in {seconds:.0f} s (target < 180 s): train "
           f"{f['train_seconds']} s on {f['trained_on']:,} mentions, block and score "
           f"{f['predict_seconds']} s, cluster {f['cluster_seconds']} s")
+    print("  " + blocking_note("blocking", f) + f" (chosen in {f['blocking_seconds']} s)")
     print(f"  {compared:,} candidate pairs compared: "
           f"{compared / max(f['predict_seconds'], 1e-3):,.0f} comparisons/s; "
           f"{f['pairs_scored']:,} pairs kept (p >= review band)")
@@ -171,11 +199,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     engine = get_engine(args.engine)
-    rows = []
-    if not args.skip_febrl and FEBRL.exists():
-        rows += febrl(engine)
-    county_rows, notes = county(args.people, engine, args.seed)
+    rows, notes = [], []
+    if not args.skip_febrl:
+        rows, notes = febrl(engine)
+    county_rows, county_notes = county(args.people, engine, args.seed)
     rows += county_rows
+    notes += county_notes
     width = max(len(r[0]) for r in rows)
     print(f"{'':<{width}}  {'tokens':<40}  raw")
     for what, tokens, raw in rows:
