@@ -22,6 +22,9 @@ def test_rules_are_ranked_by_their_counts_and_those_over_the_budget_left_out() -
     assert ranked(counts, budget=100) == ("narrow", "middle", "tie")
     # The narrowest rule is kept even over the budget: no rule would link nothing.
     assert ranked(counts, budget=5) == ("narrow",)
+    # A wider tier comes after every precise rule, whatever its count.
+    assert ranked(counts, budget=1_000, tiers=[0, 1, 0, 0, 0]) == (
+        "middle", "tie", "broad", "narrow")
 
 
 def test_rules_are_taken_while_their_pairs_together_stay_within_the_budget() -> None:
@@ -45,8 +48,11 @@ def test_measure_counts_rules_on_the_data_and_respects_the_budget() -> None:
         api = engine.splink_api(1)
         try:
             frame = api.register(mentions, table_name="blocking_test")
-            small = measure(frame, rules, Budget(per_mention=0.5, floor=0, cap=10**6), 10)
-            large = measure(frame, rules, Budget(per_mention=5, floor=0, cap=10**6), 10)
+            small = measure(frame, [rules], Budget(per_mention=0.5, floor=0, cap=10**6), 10)
+            large = measure(frame, [rules], Budget(per_mention=5, floor=0, cap=10**6), 10)
+            # The same rules with the narrowest in a wider tier: ranked after the others.
+            tiered = measure(frame, [rules[:1] + rules[2:], rules[1:2]],
+                             Budget(per_mention=5, floor=0, cap=10**6), 10)
         finally:
             close_api(api)
     assert dict(small.counts) == {rules[0]: 20, rules[1]: 1, rules[2]: 3}
@@ -59,3 +65,4 @@ def test_measure_counts_rules_on_the_data_and_respects_the_budget() -> None:
     assert large.rules == (rules[1], rules[2], rules[0])
     assert [s["marginal"] for s in large.scored] == [1, 3, 16]
     assert large.figures()["candidate_pairs"] == 20
+    assert tiered.rules == (rules[2], rules[0], rules[1])

@@ -1,10 +1,12 @@
 """Blocking chosen by measuring it: the candidate rules a run can afford on the data at hand.
 
-A spec lists candidate blocking rules, narrow and broad. Each is counted on the mentions about
-to be linked (Splink's blocking analysis, `count_comparisons_from_blocking_rules`), the rules
-are ranked from the one making the fewest comparisons up, counted again together in that order
-(each pair once: Splink's marginal and cumulative counts), and taken while the pairs they make
-together stay within a budget that grows with the mentions (`Budget`). A file of a few
+A spec lists candidate blocking rules in two tiers: precise ones (two identifiers agreeing, or
+a name or an address capped in size) and wider ones (one identifier alone). Each is counted on
+the mentions about to be linked (Splink's blocking analysis,
+`count_comparisons_from_blocking_rules`), the rules are ranked, every precise one before any
+wider one and within a tier from the fewest comparisons up, counted again together in that
+order (each pair once: Splink's marginal and cumulative counts), and taken while the pairs they
+make together stay within a budget that grows with the mentions (`Budget`). A file of a few
 thousand records affords broad rules (any two records with one date of birth, or one
 postcode), which bring together duplicates that differ in several fields at once; a million
 mentions afford only the narrow ones, or the run would never finish. Nothing here is tuned to
@@ -71,11 +73,18 @@ class Blocking:
                 "rules_chosen": len(self.rules), "rules": rules}
 
 
-def ranked(counts: Sequence[tuple[str, int]], budget: int) -> tuple[str, ...]:
-    """The rules that fit the budget alone, fewest comparisons first (ties in the
-    candidates' order); the narrowest rule even over the budget, so that a run has
-    candidate pairs."""
-    order = sorted(range(len(counts)), key=lambda i: (counts[i][1], i))
+def ranked(counts: Sequence[tuple[str, int]], budget: int, tiers: Sequence[int] | None = None
+           ) -> tuple[str, ...]:
+    """The rules that fit the budget alone, by tier (`tiers`, one per rule: precise 0 before
+    wider 1) and then fewest comparisons first (ties in the candidates' order); the first
+    rule even over the budget, so that a run has candidate pairs.
+
+    Tiers, because a count alone does not say what a rule's pairs are worth: at a million
+    mentions one date of birth alone makes fewer pairs than everyone at one address, but far
+    fewer of them are the same person.
+    """
+    tier = list(tiers) if tiers is not None else [0] * len(counts)
+    order = sorted(range(len(counts)), key=lambda i: (tier[i], counts[i][1], i))
     return tuple(counts[i][0] for n, i in enumerate(order) if n == 0 or counts[i][1] <= budget)
 
 
@@ -114,16 +123,19 @@ def together(frame: Any, rules: Sequence[str], mentions: int) -> tuple[dict[str,
                  for rule, r in zip(rules, records, strict=True))
 
 
-def measure(frame: Any, candidates: Sequence[str], budget: Budget, mentions: int
+def measure(frame: Any, tiers: Sequence[Sequence[str]], budget: Budget, mentions: int
             ) -> Blocking:
     """Count each candidate alone on `frame` (a Splink frame of `mentions` prepared mentions),
-    rank those that fit the budget, count them together in that order, and take as many as
-    the budget holds. What the chosen rules score together is the ranked count's start."""
+    rank those that fit the budget (`tiers`: the precise rules, then the wider ones), count
+    them together in that order, and take as many as the budget holds. What the chosen rules
+    score together is the ranked count's start."""
     proportion = _proportion(mentions)
-    counts = tuple((rule, int(_count(frame, [rule], proportion)[0]["marginal_comparison_count"]))
-                   for rule in candidates)
+    candidates = [(rule, tier) for tier, rules in enumerate(tiers) for rule in rules]
+    counts = tuple(
+        (rule, int(_count(frame, [rule], proportion)[0]["marginal_comparison_count"]))
+        for rule, _ in candidates)
     allowed = budget.comparisons(mentions)
-    order = ranked(counts, allowed)
+    order = ranked(counts, allowed, [tier for _, tier in candidates])
     scored = together(frame, order, mentions)
     taken = within([s["cumulative"] for s in scored], allowed)
     return Blocking(order[:taken], allowed, counts, scored[:taken],

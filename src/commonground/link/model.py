@@ -227,8 +227,9 @@ class ModelSpec:
 
     kind: EntityKind
     comparisons: Callable[[Dialect], list[dict[str, Any]]]  # in the engine's own SQL
-    # Candidate pairs: the union of these rules, or, with a budget, of those of them that the
-    # run can afford on its data, chosen by counting them (blocking.py).
+    # Candidate pairs: the union of these rules, or, with a budget, of those of them and of
+    # the wider rules that the run can afford on its data, chosen by counting them
+    # (blocking.py): every rule here before any wider one.
     blocking: tuple[str, ...]
     training: tuple[str, ...]  # EM passes, each leaving out the columns it blocks on
     deterministic: tuple[str, ...]  # near-certain rules, to estimate the prior
@@ -244,6 +245,7 @@ class ModelSpec:
     # million records are 450 million pairs); those mentions still meet through other rules.
     capped_keys: tuple[tuple[str, tuple[str, ...], int], ...] = ()
     budget: Budget | None = None  # None: every blocking rule, uncounted
+    wider_blocking: tuple[str, ...] = ()  # one identifier alone: taken only with a budget
     # How many conflicting identifiers a link may carry into a cluster when its own two
     # mentions hold them, so that their score has weighed the disagreement (cluster.py).
     conflicts_weighed: int = 0
@@ -292,13 +294,11 @@ PERSON = ModelSpec(
         "l.name_pair = r.name_pair_reversed",
         # Everyone at one address: how a reversed name with a typo meets its other records.
         _on("address_key"),
-        # One identifier alone: duplicates that differ in every other field. Broad, so chosen
-        # only where the data is small enough to afford them (blocking.py counts them).
-        _on("dob_unordered"),
-        _on("postcode"),
-        _on("family"),
-        _on("given_canonical"),
     ),
+    # One identifier alone: duplicates that differ in every other field. Broad, so chosen
+    # only where the data is small enough to afford them (blocking.py counts them).
+    wider_blocking=(_on("dob_unordered"), _on("postcode"), _on("family"),
+                    _on("given_canonical")),
     # No EM pass blocked on address alone: household members would be learnt as matches.
     training=(_on("dob"), _on("given", "family")),
     deterministic=(_on("national_id"), _on("given", "family", "dob"),

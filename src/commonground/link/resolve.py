@@ -152,7 +152,7 @@ def choose_blocking(frame: Any, spec: ModelSpec, settings: dict[str, Any], menti
     if spec.budget is None:
         return {**settings, "blocking_rules_to_generate_predictions": [
             {"blocking_rule": rule} for rule in spec.blocking]}
-    chosen = measure(frame, spec.blocking, spec.budget, mentions)
+    chosen = measure(frame, (spec.blocking, spec.wider_blocking), spec.budget, mentions)
     figures["blocking"] = chosen.figures()
     return {**settings, "blocking_rules_to_generate_predictions": [
         {"blocking_rule": rule} for rule in chosen.rules]}
@@ -249,7 +249,8 @@ def candidate_pairs(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         frame = api.register(prepared(mentions, spec, engine.dialect),
                              table_name=table_name(spec.kind, "count"))
         rules = (spec.blocking if spec.budget is None else
-                 measure(frame, spec.blocking, spec.budget, mentions.num_rows).rules)
+                 measure(frame, (spec.blocking, spec.wider_blocking), spec.budget,
+                         mentions.num_rows).rules)
         return int(together(frame, rules, mentions.num_rows)[-1]["cumulative"])
     finally:
         close_api(api)
