@@ -50,6 +50,10 @@ def test_a_new_contribution_joins_the_index_incrementally(
     hub = county / "hub"
     baseline = cli(hub, "run", "--full")
     assert {baseline[k]["mode"] for k in ("person", "address")} == {"full"}
+    # The run's summary says which person blocking rules it chose, by their counts.
+    blocking = baseline["person"]["blocking"]
+    assert 0 < blocking["candidate_pairs"] <= blocking["budget"]
+    assert blocking["rules_chosen"] == sum(r["chosen"] for r in blocking["rules"]) > 0
     before = {kind: entities(hub, kind) for kind in ("person", "address")}
 
     scored: dict[str, pa.Table] = {}
@@ -67,6 +71,8 @@ def test_a_new_contribution_joins_the_index_incrementally(
     for kind in ("person", "address"):
         figures, pairs = second[kind], scored[kind]
         assert figures["mode"] == "incremental" and figures["trained"] is False
+        if kind == "person":  # chosen on all current mentions, as a full run would
+            assert figures["blocking"]["rules_chosen"] > 0
         assert figures["new_mentions"] == 10 and figures["mentions_gone"] == 0
         assert figures["pairs_scored"] == pairs.num_rows > 0
         after = entities(hub, kind)
