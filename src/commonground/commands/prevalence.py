@@ -34,6 +34,8 @@ BootstrapOption = Annotated[int, typer.Option(
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed for the bootstrap draws.")]
 ThresholdOption = Annotated[float, typer.Option(
     "--threshold", min=0.0, max=1.0, help="Stepwise stops when no term has a p-value below this.")]
+LinkageOption = Annotated[bool, typer.Option(
+    "--linkage", help="With --hub: the estimate at each linkage threshold (0.5 to 0.99).")]
 WorkersOption = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Processes for the bootstrap (default: every core).")]
 
@@ -41,7 +43,8 @@ WorkersOption = Annotated[int | None, typer.Option(
 def prevalence(captures: CapturesArgument = None, method: MethodOption = "stepwise",
                compare: CompareOption = False, bootstrap: BootstrapOption = 1000,
                seed: SeedOption = 1234, threshold: ThresholdOption = 0.02,
-               workers: WorkersOption = None, hub: HubFlag = None, actor: ActorOption = None,
+               workers: WorkersOption = None, hub: HubFlag = None,
+               linkage: LinkageOption = False, actor: ActorOption = None,
                as_json: JsonOption = False) -> None:
     """Estimate how many people no list saw (multiple systems estimation, as SparseMSE)."""
     from commonground.insights.prevalence import compare_methods, read_captures, report
@@ -49,7 +52,8 @@ def prevalence(captures: CapturesArgument = None, method: MethodOption = "stepwi
     options: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "threshold": threshold,
                                "workers": workers}
     if hub is not None or captures is None:
-        return _from_hub(hub or Path("hub"), actor, method, options, as_json)
+        return _from_hub(hub or Path("hub"), actor, method,
+                         {**options, "compare": compare, "linkage": linkage}, as_json)
     table = read_captures(captures)
     if compare:
         compared = compare_methods(table, **options).to_dict()
@@ -69,3 +73,5 @@ def _from_hub(hub: Path, actor: str | None, method: str, options: dict[str, Any]
         found = hub_prevalence(opened, acting(opened, actor), get_engine(None), method=method,
                                **options)
     emit(found, as_json, key_values("Estimated population (the hub's referrals)"))
+    if not as_json and found.get("linkage"):
+        rows_table("By linkage threshold", "linkage")(found)

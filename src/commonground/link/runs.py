@@ -50,6 +50,12 @@ def _latest_model(hub: Hub, kind: str) -> LinkModel | None:
                               .order_by(LinkModel.version.desc()).limit(1))
 
 
+def model_parameters(hub: Hub, kind: str) -> dict[str, Any] | None:
+    """The hub's latest trained model of `kind` (Splink's JSON settings), if it has one."""
+    latest = _latest_model(hub, kind)
+    return None if latest is None else dict(latest.parameters)
+
+
 def decisions(hub: Hub, kind: str) -> Decisions:
     with hub.sessions()() as session:
         rows = session.scalars(select(ReviewItem).where(ReviewItem.kind == kind,

@@ -145,3 +145,11 @@ def simulate_county(config: CountyConfig, out_dir: Path,
              sum(summary.records.values()), summary.crimes, summary.seconds)
     report("done", 1.0)
     return summary
+
+
+def simulate_referrals(config: CountyConfig) -> tuple[list[PartnerFile], int]:
+    """Only the county's three referral extracts (with their truth) and its number of victims:
+    what a multiple systems estimate is run on and measured against, without the rest."""
+    sites = plan_sites(stage_rng(config, "sites"), config)
+    population = build_population(config, lsoa_arrays(), sites)
+    return referrals.referral_files(config, population), int((population.people.site >= 0).sum())
