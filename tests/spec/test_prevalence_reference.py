@@ -16,6 +16,7 @@ from commonground.insights.prevalence import (
     fit_model,
     jackknife_acceleration,
     read_captures,
+    report,
     stepwise,
 )
 from commonground.insights.prevalence.model import all_pairs
@@ -120,3 +121,10 @@ def test_neworl_reports_models_without_an_estimate() -> None:
     assert "does not exist" in fit.existence.reason
     # The original NewOrl table has an estimate even for the model with every two-list term.
     assert estimate_exists(original, all_pairs(len(original.lists))).ok
+
+
+def test_neworl_says_which_pairs_never_overlap() -> None:
+    found = report(read_captures(shared_data("mse", "NewOrl.csv")), bootstrap=0)
+    assert len(found["never_overlap"]) == 18
+    assert found["warnings"][0].startswith("18 of 28 pairs of lists share no case")
+    assert found["estimate"] >= found["observed"] == 185

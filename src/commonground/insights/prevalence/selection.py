@@ -34,6 +34,8 @@ from commonground.insights.prevalence.model import (
     design,
     fit_design,
     fit_model,
+    overlap,
+    pair_name,
 )
 from commonground.insights.prevalence.stepwise import THRESHOLD, stepwise
 from commonground.insights.prevalence.tables import CaptureTable, capture_table
@@ -223,6 +225,7 @@ def compare_methods(
         f"AIC and BIC are left out: they search every model, offered for at most "
         f"{MAX_EXHAUSTIVE_LISTS} lists, and this table has {len(table.lists)}"
     ]  # fmt: skip
+    notes += overlap_notes(table)
     return Comparison(table.lists, table.observed, results, tuple(notes + method_warnings(results)))
 
 
@@ -347,5 +350,21 @@ def report(
         "lists": list(table.lists),
         "observed": table.observed,
         **result.to_dict(),
-        "warnings": method_warnings((result,)),
+        "never_overlap": never_overlap(table),
+        "warnings": overlap_notes(table) + method_warnings((result,)),
     }
+
+
+def never_overlap(table: CaptureTable) -> list[str]:
+    """Pairs of lists that share no case: a model with their term fits it at −∞."""
+    return [pair_name(table, pair) for pair in all_pairs(len(table.lists))
+            if overlap(table, pair) == 0]
+
+
+def overlap_notes(table: CaptureTable) -> list[str]:
+    empty, pairs = len(never_overlap(table)), len(all_pairs(len(table.lists)))
+    if not empty:
+        return []
+    return [f"{empty} of {pairs} pairs of lists share no case: a model with one of their terms "
+            "drops the cells holding both lists (the term is -inf), and each such model is "
+            "checked for an estimate before it is fitted"]
