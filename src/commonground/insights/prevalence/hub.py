@@ -97,13 +97,15 @@ def published(table: CaptureTable) -> list[dict[str, Any]]:
 def hub_prevalence(hub: Hub, actor: Actor, engine: Engine, *, method: str = "stepwise",
                    bootstrap: int = 1000, seed: int = 1234, threshold: float = 0.02,
                    workers: int | None = None, compare: bool = False,
-                   linkage: bool = False) -> dict[str, Any]:
+                   linkage: bool = False,
+                   merges: Sequence[tuple[str, ...]] | None = None) -> dict[str, Any]:
     """How many potential victims no list saw, from the hub's linked referrals (with
     `compare`, every method side by side with its interval and the warnings; with `linkage`,
-    the estimate at each linkage threshold)."""
+    the estimate at each linkage threshold; with `merges`, each list dropped and each group
+    merged)."""
     table = hub_captures(hub, actor, engine)
     found = report(table, method, bootstrap=bootstrap, seed=seed, threshold=threshold,
-                   workers=workers)
+                   workers=workers, merges=None if merges is None else list(merges))
     if compare:
         compared = compare_methods(table, bootstrap=bootstrap, seed=seed,
                                    threshold=threshold, workers=workers).to_dict()

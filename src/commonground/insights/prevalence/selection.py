@@ -341,18 +341,24 @@ def report(
     seed: int = 1234,
     threshold: float = THRESHOLD,
     workers: int | None = None,
+    merges: tuple[tuple[str, ...], ...] | list[tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
-    """One method's answer as a flat dict: observed, estimate, ci95, ci80, terms, warnings."""
+    """One method's answer as a flat dict: observed, estimate, ci95, ci80, terms, warnings;
+    with `merges` (even empty), also the stepwise `sensitivity` to each list dropped and to
+    each group of lists merged."""
     result = method_result(
         table, method, bootstrap=bootstrap, seed=seed, threshold=threshold, workers=workers
     )
-    return {
+    found = {
         "lists": list(table.lists),
         "observed": table.observed,
         **result.to_dict(),
         "never_overlap": never_overlap(table),
         "warnings": overlap_notes(table) + method_warnings((result,)),
     }
+    if merges is not None:
+        found["sensitivity"] = [v.to_dict() for v in sensitivity(table, merges, threshold)]
+    return found
 
 
 def never_overlap(table: CaptureTable) -> list[str]:
