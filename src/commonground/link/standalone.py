@@ -31,7 +31,7 @@ from commonground.link.incremental import EMPTY_PAIRS
 from commonground.link.mentions import DatasetInput, mentions_pipeline
 from commonground.link.model import PERSON, ModelSpec
 from commonground.link.resolve import Resolution, resolve
-from commonground.link.schema import ID, mention_id
+from commonground.link.schema import ID, UNLINKABLE, mention_id
 
 DOB_FORMATS = ("%Y%m%d", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
@@ -268,8 +268,6 @@ class FileLinkage:
                 "files": self.files,
                 "unlinkable": {"count": count, "why": UNLINKABLE, "ids": self.unlinkable}}
 
-
-UNLINKABLE = "no given name or surname to link on: each is a cluster of its own"
 
 
 def link_files(paths: Sequence[Path], id_column: str | None, engine: Engine, *,
