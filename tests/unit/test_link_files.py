@@ -36,6 +36,9 @@ def test_febrl4_on_tokens_only() -> None:
     assert figures["true_pairs"] >= 4990
     assert figures["pairwise_f1"] >= 0.99  # 0.9945 measured; bench/link.py prints it
     assert set(linked.clusters.column_names) == {"file", "id", "cluster_id"}
+    # Every record comes out; three have no name to link on.
+    assert linked.clusters.num_rows == 10_000
+    assert sum(len(ids) for ids in linked.unlinkable.values()) == 3
 
 
 def test_one_file_is_deduplicated(tmp_path: Path) -> None:

@@ -57,8 +57,19 @@ def _kinds(kind: str | None) -> tuple[Any, ...]:
 
 
 def _flat(result: dict[str, Any]) -> dict[str, Any]:
-    return {f"{k}.{n}": v for k, figures in result.items() if isinstance(figures, dict)
+    return {f"{k}.{n}": _unlinkable_shown(v) if n == "unlinkable" else v
+            for k, figures in result.items() if isinstance(figures, dict)
             for n, v in figures.items()}
+
+
+def _unlinkable_shown(unlinkable: dict[str, Any], first: int = 10) -> str:
+    """'N (why): the first ids and how many more', for people (--json has every id)."""
+    ids = unlinkable["ids"]
+    if isinstance(ids, dict):  # link files: ids by file
+        ids = [f"{name}:{record}" for name, records in ids.items() for record in records]
+    more = f" and {len(ids) - first} more" if len(ids) > first else ""
+    listed = f": {', '.join(ids[:first])}{more}" if ids else ""
+    return f"{unlinkable['count']} ({unlinkable['why']}){listed}"
 
 
 @link_app.command("run")
@@ -134,12 +145,7 @@ def _files_shown(result: dict[str, Any]) -> dict[str, Any]:
                             in layout["columns"].items())
         shown[name] = (f"{layout['records']} records; id: {layout['id_column'] or '-'} "
                        f"({layout['id']}); {columns}")
-    unlinkable = result["unlinkable"]
-    ids = [f"{name}:{record}" for name, records in unlinkable["ids"].items()
-           for record in records]
-    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
-    shown["unlinkable"] = (f"{unlinkable['count']} ({unlinkable['why']})"
-                           + (f": {', '.join(ids[:10])}{more}" if ids else ""))
+    shown["unlinkable"] = _unlinkable_shown(result["unlinkable"])
     return shown
 
 
