@@ -173,6 +173,7 @@ def test_every_record_comes_out_and_those_without_a_name_are_listed(
         "columns": {"full_name": "Full Name", "dob": "Date of Birth"}}
 
 
+@pytest.mark.slow
 def test_febrl2_every_record_comes_out() -> None:
     """rec-3688-org has neither given name nor surname: it used to be left out."""
     path = shared_data("linkage", "febrl2") / "dataset2.csv"
