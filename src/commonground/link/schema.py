@@ -49,6 +49,8 @@ FROM_KIND: dict[str, dict[str, str]] = {
     "nhs_number": {"token": "national_id"},
 }
 NAME_KINDS = ("given_name", "family_name", "full_name")
+# Why a person mention is listed as unlinkable, wherever one is (a hub run, `link files`).
+UNLINKABLE = "no given name or surname to link on; each is an entity of its own"
 
 
 def mention_id(dataset: str, record_id: str, subject: str) -> str:
