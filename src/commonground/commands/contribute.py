@@ -121,9 +121,7 @@ def contribute(
     key: KeyOption = None,
     bloom: BloomOption = False,
     gazetteer: GazetteerOption = None,
-    engine: EngineOption = None,
-    hub: HubOption = Path("hub"),
-    actor: ActorOption = None,
+    engine: EngineOption = None, hub: HubOption = Path("hub"), actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Contribute a file: validate, quarantine, pseudonymise at source, store one version."""
@@ -136,9 +134,8 @@ def contribute(
     if dataset is None:
         raise CommonGroundError("say which dataset with --dataset organisation/name")
     with opened_hub(hub) as h:
-        result = contribute_file(h, acting(h, actor), dataset, source, key=key,
-                                 engine=get_engine(engine), contract=contract, bloom=bloom,
-                                 gazetteer=gazetteer)
+        result = contribute_file(h, acting(h, actor), dataset, source, key=key, bloom=bloom,
+                                 engine=get_engine(engine), contract=contract, gazetteer=gazetteer)
     emit(result, as_json, key_values(f"Contribution {result['status']}"))
 
 

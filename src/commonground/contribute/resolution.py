@@ -113,7 +113,7 @@ def with_uprns(table: pa.Table, contract: Contract, tokeniser: Tokeniser,
             pc.equal(pairs["_key"], ""), pa.scalar(None, pa.string()), pairs["_key"]))
         lookup, _ = resolve_pairs(pairs, column, tokeniser, gazetteer, engine)
         lookup = lookup.append_column("_key", pairs["_key"]).drop_columns(["postcode"])
-        joined = rows.append_column("_row", pa.array(range(table.num_rows))).join(
+        joined = rows.append_column("_row", pa.array(range(table.num_rows), pa.int64())).join(
             lookup, ["value", "_key"], join_type="left outer").sort_by("_row")
         for name in uprn_columns(column):
             table = table.append_column(name, joined[name])
