@@ -14,8 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from commonground.address import gazetteer_from_table, match_addresses, read_gazetteer
-from commonground.address import normalise
+from commonground.address import gazetteer_from_table, match_addresses, normalise, read_gazetteer
 from commonground.engines import Engine, get_engine
 
 # A street of houses, a block of flats with a name and a parent record, a house whose
