@@ -79,8 +79,8 @@ def test_shared_weight_sums_the_left_words_the_right_holds(engine: Engine) -> No
     shared = engine.dialect.shared_weight("words", "weights")
     got = native(engine, f"SELECT id, {shared} AS shared FROM pairs ORDER BY id",
                  {"pairs": WORDS})
-    # An empty list sums to nothing: no words, no evidence either way.
-    assert [(r["id"], r["shared"]) for r in got] == [(1, 8.0), (2, 6.5), (3, None), (4, 0.0)]
+    # No words in common, or none at all: nothing shared.
+    assert [(r["id"], r["shared"]) for r in got] == [(1, 8.0), (2, 6.5), (3, 0.0), (4, 0.0)]
 
 
 def bloom(*bits: int) -> str:

@@ -31,6 +31,7 @@ from commonground.address import normalise
 from commonground.address.gazetteer import Gazetteer, postcode_parts
 from commonground.engines import Dialect, Engine
 from commonground.engines.splink_backend import close_api, table_name
+from commonground.errors import InvalidInput
 
 logging.getLogger("splink").setLevel(logging.ERROR)  # its warnings can quote values
 
@@ -285,6 +286,8 @@ def match_addresses(ids: pa.Array, lines: pa.Array, postcodes: pa.Array,
                     gazetteer: Gazetteer, engine: Engine, *, threshold: float = THRESHOLD,
                     margin: float = MARGIN, seed: int = 42) -> Matching:
     """Each address (`ids` unique) matched to the gazetteer: exact stage, then Splink."""
+    if pc.count_distinct(ids).as_py() != len(ids) or pc.any(pc.is_null(ids)).as_py():
+        raise InvalidInput("every address to match needs an id of its own")
     messy = features(ids, lines, postcodes, gazetteer)
     exact = exact_stage(messy, gazetteer)
     rest = messy.filter(pc.invert(pc.is_in(messy["id"], value_set=exact["id"])))

@@ -72,8 +72,9 @@ class DuckDBDialect(Dialect):
         return f"(2.0 * {both} / {total})"
 
     def shared_weight(self, words: str, weights: str) -> str:
-        return (f"list_sum(list_transform(list_zip({words}_l, {weights}_l), lambda p: "
-                f"CASE WHEN list_contains({words}_r, p[1]) THEN p[2] ELSE 0.0 END))")
+        # An empty list sums to NULL in DuckDB, to 0 in Spark's aggregate: 0 on both.
+        return (f"coalesce(list_sum(list_transform(list_zip({words}_l, {weights}_l), lambda p: "
+                f"CASE WHEN list_contains({words}_r, p[1]) THEN p[2] ELSE 0.0 END)), 0.0)")
 
 
 # Characters a regular expression reads as syntax, and a bracket form that means the
