@@ -12,7 +12,6 @@ from commonground.contribute import Package, load_key, prepare_package, register
 from commonground.demo.context import DemoContext, contracts
 from commonground.governance import Actor, actor_for, verify_audit
 
-
 # The partners that resolve their addresses to UPRNs at source: the public bodies, which hold
 # AddressBase under the Public Sector Geospatial Agreement (the councils keep the gazetteer
 # itself). The charity does not, and sends its addresses as they are.
