@@ -69,3 +69,37 @@ def test_the_latest_version_decides_whether_a_mention_has_a_name(engine) -> None
     assert "police/crimes|c1|victim" not in named["unique_id"].to_pylist()
     assert unnamed["unique_id"].to_pylist() == ["police/crimes|c1|victim",
                                                 "police/crimes|c3|victim"]
+
+
+COUNCIL = parse_contract({"name": "ct", "record_id": "Ref", "columns": [
+    {"name": "Ref", "role": "record_id"},
+    {"name": "Address", "role": "identifier", "identifier": "address"},
+    {"name": "UPRN", "role": "identifier", "identifier": "uprn"},
+    {"name": "Holder Address", "role": "identifier", "identifier": "address",
+     "subject": "holder"},
+]})
+
+#  Ref | Address__token | Address__uprn | UPRN__token | Holder Address__token | ...__uprn
+#  r1  | a1             | u1            | u9          | a3                    | u3
+#  r2  | a2             | u2            |             | a4                    |
+#  r3  | a5             |               |             |                       |
+UPRNS = pa.table({
+    "_row": [1, 2, 3], "Ref": ["r1", "r2", "r3"], "Address__token": ["a1", "a2", "a5"],
+    "Address__uprn": ["u1", "u2", None], "Address__uprn_score": [1.0, 0.97, None],
+    "UPRN__token": ["u9", None, None], "Holder Address__token": ["a3", "a4", None],
+    "Holder Address__uprn": ["u3", None, None]})
+
+
+def test_an_address_mention_carries_the_uprn_its_partner_holds_or_resolved(  # type: ignore[no-untyped-def]
+        engine) -> None:
+    data = DatasetInput("council/ct", COUNCIL, "ct", frozenset(UPRNS.column_names))
+    places = engine.run(mentions_pipeline("address", [data]), {"ct": UPRNS})
+    # A UPRN column of the record's own subject wins over the one resolved at source (the
+    # partner's system holds it); the holder's address has only its own.
+    assert places.select(["unique_id", "address", "uprn"]).to_pylist() == [
+        {"unique_id": "council/ct|r1|Address", "address": "a1", "uprn": "u9"},
+        {"unique_id": "council/ct|r1|Holder Address", "address": "a3", "uprn": "u3"},
+        {"unique_id": "council/ct|r2|Address", "address": "a2", "uprn": "u2"},
+        {"unique_id": "council/ct|r2|Holder Address", "address": "a4", "uprn": None},
+        {"unique_id": "council/ct|r3|Address", "address": "a5", "uprn": None},
+    ]

@@ -28,8 +28,8 @@ from commonground.link.schema import ID
 
 
 def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
-                         conflicts: Sequence[str] = (), initial: pa.Table | None = None
-                         ) -> pa.Table:
+                         conflicts: Sequence[str] = (), initial: pa.Table | None = None,
+                         anchors: Sequence[str] = ()) -> pa.Table:
     """(unique_id, cluster): every mention, its cluster named by its first mention id.
 
     `pairs` holds unique_id_l, unique_id_r, match_weight and match_probability; links at or
@@ -38,7 +38,10 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
     share a value, when both have any, to be joined. `initial` (unique_id, cluster), such
     as a previous index, groups mentions before any link is taken: mentions of one cluster
     there start together, unconditionally, with their identifiers pooled; ids that are not
-    among `mentions` are ignored, and mentions it does not name start alone.
+    among `mentions` are ignored, and mentions it does not name start alone. A link whose
+    two mentions agree on one of the `anchors` (a UPRN resolved at source) is taken whatever
+    the conflicts: it says the same place for certain, and a postcode written against one
+    of them stale does not.
     """
     ids = mentions[ID].to_pylist()
     index = {mention: i for i, mention in enumerate(ids)}
@@ -49,6 +52,7 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
             continue
         values = mentions[column].to_pylist()
         known.append([{v} if v is not None else None for v in values])
+    anchored = [mentions[c].to_pylist() for c in anchors if c in mentions.column_names]
 
     def find(i: int) -> int:
         root = i
@@ -98,11 +102,13 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
         a, b = index.get(left), index.get(right)
         if a is None or b is None:
             continue
+        certain = any(v[a] is not None and v[a] == v[b] for v in anchored)
         a, b = find(a), find(b)
         if a == b:
             continue
         # Two single mentions: their own pair's score has weighed any disagreement already.
-        if (size[a] > 1 or size[b] > 1) and any(_conflict(sets[a], sets[b]) for sets in known):
+        if (not certain and (size[a] > 1 or size[b] > 1)
+                and any(_conflict(sets[a], sets[b]) for sets in known)):
             continue
         join(a, b)
     roots = [find(i) for i in range(len(ids))]

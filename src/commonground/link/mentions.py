@@ -141,7 +141,9 @@ def _given_fixed() -> str:
 
 
 def address_selects(data: DatasetInput) -> list[str]:
-    """One mention per address column, with the postcode of the same subject if any."""
+    """One mention per address column, with the postcode of the same subject if any, and
+    its UPRN: a UPRN column of the same subject (what the partner's system holds), else the
+    one the partner resolved the address to at source."""
     selects = []
     identifiers = data.contract.identifiers
     for column in identifiers:
@@ -149,7 +151,8 @@ def address_selects(data: DatasetInput) -> list[str]:
             continue
         postcodes = [c for c in identifiers
                      if c.identifier == "postcode" and c.subject == column.subject]
-        sources = _sources([column, *postcodes[:1]], data)
+        uprns = [c for c in identifiers if c.identifier == "uprn" and c.subject == column.subject]
+        sources = _sources([*uprns[:1], column, *postcodes[:1]], data)
         fills = ", ".join(_fill(c, sources) for c in ADDRESS_COLUMNS)
         selects.append(f"SELECT {_keys(data, column.name)}, {fills}, TRUE AS _named "
                        f"FROM {ident(data.table)} "

@@ -119,6 +119,7 @@ class CountySummary:
     people: int = 0
     households: int = 0
     addresses: int = 0
+    gazetteer_records: int = 0
     records: dict[str, int] = field(default_factory=dict)
     exploitation_sites: int = 0
     victims: int = 0
