@@ -121,6 +121,7 @@ def serve(
 def _mount() -> None:
     """Each room's commands, mounted under their nouns."""
     from commonground.commands import (
+        address,
         contribute,
         governance,
         insights,
@@ -145,6 +146,7 @@ def _mount() -> None:
     app.add_typer(research.workspace_app, name="workspace")
     app.add_typer(research.output_app, name="output")
     app.add_typer(link.link_app, name="link")
+    app.add_typer(address.address_app, name="address")
     insights.insights_app.add_typer(risk.risk_app, name="risk")
     insights.insights_app.add_typer(risk.visit_app, name="visit")
     insights.insights_app.command("network")(network.network)

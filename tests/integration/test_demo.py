@@ -136,7 +136,8 @@ def hub_text(hub: Path) -> list[bytes]:
 
 
 def test_no_raw_identifier_reaches_the_hub(demo_run: tuple[Path, dict]) -> None:
-    """Scan every byte in the hub for the partners' names, dates of birth and addresses."""
+    """Scan every byte in the hub for the partners' names, dates of birth, addresses and
+    UPRNs (the fire service's, and those resolved at source, arrive as tokens)."""
     base, _ = demo_run
     truth = base / "hub-partners" / "truth"
     people = pq.read_table(truth / "people.parquet")
@@ -148,6 +149,7 @@ def test_no_raw_identifier_reaches_the_hub(demo_run: tuple[Path, dict]) -> None:
     streets = pc.binary_join_element_wise(pc.cast(addresses["house_number"], "string"),
                                           addresses["street"], " ")
     needles |= {s for s in streets.to_pylist()[:500] if s}
+    needles |= {str(u) for u in addresses.column("address_id").to_pylist()[:500]}
     assert len(needles) > 500
     needles |= {d.strftime("%d/%m/%Y") for d in people.column("date_of_birth").to_pylist()[:500]}
     # A birth date can also be a legitimate, shared value elsewhere (a council tax account

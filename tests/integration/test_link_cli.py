@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -55,6 +56,16 @@ def add_contribution(base: Path) -> None:
     """A second A&E extract: ten earlier attendances again, under new attendance ids."""
     import pyarrow.compute as pc
 
+    extract = pq.read_table(base / "hub-partners" / "partners" / "health" /
+                            "ae_attendances.parquet").slice(0, 10)
+    renamed = pc.binary_join_element_wise(extract["attendance_id"], "B", "")
+    extract = extract.set_column(extract.schema.get_field_index("attendance_id"),
+                                 "attendance_id", renamed)
+    submit_extract(base, extract, "second")
+
+
+def submit_extract(base: Path, extract: pa.Table, label: str) -> None:
+    """Contribute `extract` as a new version of the A&E dataset, as the health steward."""
     from commonground.contribute.keys import load_key
     from commonground.contribute.package import prepare
     from commonground.contribute.submit import registered_contract, submit
@@ -62,12 +73,7 @@ def add_contribution(base: Path) -> None:
     from commonground.governance import actor_for
     from commonground.store import open_hub
 
-    extract = pq.read_table(base / "hub-partners" / "partners" / "health" /
-                            "ae_attendances.parquet").slice(0, 10)
-    renamed = pc.binary_join_element_wise(extract["attendance_id"], "B", "")
-    extract = extract.set_column(extract.schema.get_field_index("attendance_id"),
-                                 "attendance_id", renamed)
-    path = base / "ae_second.parquet"
+    path = base / f"ae_{label}.parquet"
     pq.write_table(extract, path)
     hub = open_hub(base / "hub")
     try:
@@ -75,7 +81,7 @@ def add_contribution(base: Path) -> None:
         with get_engine("duckdb") as engine:
             package = prepare(path, contract, load_key(base / "hub-partners" /
                                                        "partnership.key"),
-                              engine, base / "outbox-second")
+                              engine, base / f"outbox-{label}")
             submit(hub, actor_for(hub, "health-steward"), "health/ae_attendances", package,
                    engine)
     finally:

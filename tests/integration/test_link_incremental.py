@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tests.integration import test_link_cli
-from tests.integration.test_link_cli import add_contribution, cli, entities
+from tests.integration.test_link_cli import add_contribution, cli, entities, submit_extract
 
 from commonground.engines import get_engine
 from commonground.link import incremental
@@ -160,3 +160,48 @@ def test_erased_mentions_drop_out_and_the_rest_keep_their_ids(county: Path) -> N
     assert f"health/ae_attendances|{row['attendance_id']}|" in gone
     assert ran["mentions_gone"] == len(gone) and not set(after) - set(before)
     assert {m: before[m] for m in after} == after
+
+
+def test_mentions_without_a_name_are_in_the_index_each_on_its_own(county: Path) -> None:
+    """A record that describes a person (a date of birth, an NHS number) but gives no name
+    the model can link on is an entity of its own, listed as unlinkable; once a later
+    version gives it a name, the next (incremental) run links it."""
+    hub = county / "hub"
+    cli(hub, "run", "--kind", "person")
+    original = pq.read_table(county / "hub-partners" / "partners" / "health" /
+                             "ae_attendances.parquet").slice(30, 4)
+    rows = original.to_pylist()
+    for row in rows:
+        row["attendance_id"] += "N"
+    rows[0].update(given_name="", family_name="")  # empty
+    rows[1].update(given_name="   ", family_name="  ")  # spaces
+    rows[2].update(given_name="?", family_name="-")  # nothing left once normalised
+    rows[3].update(given_name=None, family_name=None, date_of_birth=None, nhs_number=None,
+                   address=None, postcode=None)  # no identifier at all: no one is named
+    submit_extract(county, pa.Table.from_pylist(rows, schema=original.schema), "nameless")
+    ran = cli(hub, "run", "--kind", "person")["person"]
+    ids = [f"health/ae_attendances|{row['attendance_id']}|" for row in rows]
+    listed = ran["unlinkable"]["ids"]
+    assert ran["mode"] == "incremental"
+    assert set(ids[:3]) <= set(listed) and ids[3] not in listed
+    assert ran["unlinkable"]["count"] == len(listed)
+    index = entities(hub, "person")
+    assert set(listed) <= set(index) and ids[3] not in index
+    assert ran["mentions"] == len(index)
+    shared = defaultdict(int)
+    for entity in index.values():
+        shared[entity] += 1
+    assert all(shared[index[mention]] == 1 for mention in listed)
+
+    # A later version names the first of them again: it is new to the model and linked to
+    # the same attendance's original record (the same person, the same identifiers).
+    named = original.slice(0, 1).to_pylist()
+    named[0]["attendance_id"] += "N"
+    submit_extract(county, pa.Table.from_pylist(named, schema=original.schema), "renamed")
+    again = cli(hub, "run", "--kind", "person")["person"]
+    assert again["mode"] == "incremental" and ids[0] not in again["unlinkable"]["ids"]
+    assert again["new_mentions"] == 1
+    after = entities(hub, "person")
+    original_id = f"health/ae_attendances|{rows[0]['attendance_id'][:-1]}|"
+    assert after[ids[0]] == after[original_id]
+    assert {m: after[m] for m in ids[1:3]} == {m: index[m] for m in ids[1:3]}

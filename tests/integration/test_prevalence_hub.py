@@ -47,3 +47,20 @@ def test_small_cells_are_modelled_but_never_published() -> None:
                                 {"a": 0, "b": 1, "people": "<10"},
                                 {"a": 1, "b": 1, "people": 0}]
     assert table.observed == 28
+
+
+def test_the_estimate_at_each_linkage_threshold(county_hub_path: Path) -> None:
+    done = runner.invoke(app, ["insights", "prevalence", "--hub", str(county_hub_path),
+                               "--as", "police-analyst", "--bootstrap", "0", "--linkage",
+                               "--json"])
+    assert done.exit_code == 0, done.output
+    sweep = json.loads(done.stdout)["linkage"]
+    assert [row["threshold"] for row in sweep] == [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
+    # A lower threshold takes more links, so it can only join people, never split them.
+    observed = [row["observed"] for row in sweep]
+    assert observed == sorted(observed) and observed[0] < observed[-1]
+    assert all(row["estimate"] is None or row["estimate"] >= row["observed"] for row in sweep)
+    found = json.loads(done.stdout)
+    # Linked among themselves, the lists come within a few people of the index's count.
+    at_hub = next(row for row in sweep if row["threshold"] == 0.9)
+    assert abs(at_hub["observed"] - found["observed"]) <= 0.1 * found["observed"]

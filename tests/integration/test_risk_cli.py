@@ -48,8 +48,12 @@ def test_the_demo_reports_the_modern_slavery_stage(county_hub_path: Path) -> Non
     if "methods" in dark:  # every method side by side, the chart beside the others
         assert {m["method"] for m in dark["methods"]} == {"stepwise", "aic", "bic",
                                                           "independence"}
+        # ... and how the estimate moves with the linkage threshold, charted too.
+        assert [r["threshold"] for r in dark["linkage"]][-1] == 0.99
     html = Path(figures["report"]).read_text(encoding="utf-8")
     assert "vega" in html and "<script src=\"http" not in html  # charts inlined: offline
+    if "linkage" in dark:
+        assert "by linkage threshold" in html
 
 
 def test_uplift_prints_every_subset_and_the_shapley_shares(county_hub_path: Path) -> None:

@@ -67,6 +67,22 @@ def test_lists_overlap(engine: Engine) -> None:
         (1, True), (2, False), (3, True), (4, False), (5, None)]
 
 
+WORDS = pa.table({
+    "id": [1, 2, 3, 4],
+    "words_l": [["acacia", "road"], ["acacia", "road"], [], ["mill", "lane"]],
+    "weights_l": [[6.5, 1.5], [6.5, 1.5], [], [4.0, 2.0]],
+    "words_r": [["rose", "court", "acacia", "road"], ["acacia", "close"], ["road"], []],
+})
+
+
+def test_shared_weight_sums_the_left_words_the_right_holds(engine: Engine) -> None:
+    shared = engine.dialect.shared_weight("words", "weights")
+    got = native(engine, f"SELECT id, {shared} AS shared FROM pairs ORDER BY id",
+                 {"pairs": WORDS})
+    # No words in common, or none at all: nothing shared.
+    assert [(r["id"], r["shared"]) for r in got] == [(1, 8.0), (2, 6.5), (3, 0.0), (4, 0.0)]
+
+
 def bloom(*bits: int) -> str:
     """A 1,024-bit Bloom filter with `bits` set (bit 0 the first), as the hex mentions carry."""
     value = sum(1 << (1023 - b) for b in bits)

@@ -17,9 +17,10 @@ COMMANDS = SRC / "commonground" / "commands"
 MAX_LINES = 25
 # The modules a command may import from: each room's package, never one of its modules.
 PUBLIC = frozenset({
-    "commonground.governance", "commonground.contribute", "commonground.link",
-    "commonground.research", "commonground.insights", "commonground.insights.evaluation",
-    "commonground.insights.hotspots", "commonground.insights.networks",
+    "commonground.governance", "commonground.address", "commonground.contribute",
+    "commonground.link", "commonground.research", "commonground.insights",
+    "commonground.insights.evaluation", "commonground.insights.hotspots",
+    "commonground.insights.networks",
     "commonground.insights.risk", "commonground.insights.prevalence", "commonground.engines",
     "commonground.store", "commonground.errors", "commonground.settings",
     "commonground.simulate", "commonground.demo",

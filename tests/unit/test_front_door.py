@@ -21,7 +21,8 @@ import pytest
 from commonground.governance import NEEDS_NO_ACTOR, OPERATIONS, RULES
 from commonground.governance.operations import NOT_OPERATIONS
 
-ROOMS = ("commonground.governance", "commonground.contribute", "commonground.link",
+ROOMS = ("commonground.governance", "commonground.address", "commonground.contribute",
+         "commonground.link",
          "commonground.research", "commonground.insights", "commonground.insights.evaluation",
          "commonground.insights.hotspots", "commonground.insights.networks",
          "commonground.insights.prevalence", "commonground.insights.risk")

@@ -128,3 +128,17 @@ def test_cli_compare_lists_every_method(artificial: Path) -> None:
     shown = json.loads(result.stdout)
     assert [m["method"] for m in shown["methods"]] == ["stepwise", "aic", "bic", "independence"]
     assert any("without an estimate" in w for w in shown["warnings"])
+
+
+def test_cli_sensitivity_drops_each_list_and_merges_the_groups_asked_for() -> None:
+    path = shared_data("mse", "UKdat.csv")
+    result = CliRunner().invoke(app, ["insights", "prevalence", str(path), "--bootstrap", "0",
+                                      "--merge", "PF,NCA", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["label"]: r for r in json.loads(result.stdout)["sensitivity"]}
+    assert list(rows)[:2] == ["all lists", "without LA"] and len(rows) == 8
+    # PF and NCA merged is UKdat_5, SparseMSE's five-list table.
+    assert rows["PF and NCA merged"]["estimate"] == pytest.approx(11312.99, rel=1e-3)
+    bad = CliRunner().invoke(app, ["insights", "prevalence", str(path), "--bootstrap", "0",
+                                   "--merge", "PF,XX"])
+    assert isinstance(bad.exception, InvalidInput)

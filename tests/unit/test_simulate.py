@@ -75,7 +75,7 @@ def test_same_config_gives_byte_identical_files(tmp_path: Path) -> None:
     simulate_county(config, tmp_path / "b")
     simulate_county(CountyConfig(people=3_000, seed=12), tmp_path / "c")
     a, b, c = (file_hashes(tmp_path / name) for name in "abc")
-    assert len(a) == 22
+    assert len(a) == 24
     assert a == b
     assert a["truth/people.parquet"] != c["truth/people.parquet"]
 
@@ -359,6 +359,48 @@ def test_addresses_are_uprn_like_and_inside_essex(small: Path) -> None:
     assert 540_000 < np.median(addresses["easting"].to_numpy()) < 620_000
     assert pc.all(pc.match_substring_regex(
         addresses["postcode"], r"^(CM|SS|CO|RM|IG|CB|EN)\d{1,2} \d[A-Z]{2}$")).as_py()
+
+
+def test_the_councils_gazetteer_is_addressbase_shaped_and_not_the_truth(small: Path) -> None:
+    gazetteer = read(small / "partners/district_council/gazetteer.csv")
+    truth = pq.read_table(small / "truth/gazetteer.parquet")
+    addresses = pq.read_table(small / "truth/addresses.parquet")
+    assert gazetteer.column_names == [
+        "UPRN", "PARENT_UPRN", "CLASS", "ORGANISATION_NAME", "SUB_BUILDING_NAME",
+        "BUILDING_NAME", "BUILDING_NUMBER", "THOROUGHFARE", "POST_TOWN", "POSTCODE",
+        "X_COORDINATE", "Y_COORDINATE"]
+    uprns = gazetteer["UPRN"].to_pylist()
+    assert len(set(uprns)) == len(uprns)
+    # The truth knows every address and every block's parent record, published or not.
+    assert set(truth.filter(pc.invert(truth["parent_shell"]))["address_id"].to_pylist()) == set(
+        addresses["address_id"].to_pylist())
+    published = truth.filter(truth["published"])
+    assert sorted(uprns) == sorted(str(u) for u in published["uprn"].to_pylist())
+    shares = {flag: pc.mean(truth.filter(pc.invert(truth["parent_shell"]))[flag].cast(
+        pa.float64())).as_py() for flag in ("published", "postcode_stale", "postcode_missing")}
+    assert 0.97 < shares["published"] < 0.995  # new builds not yet added
+    assert 0.005 < shares["postcode_stale"] < 0.03
+    assert 0.003 < shares["postcode_missing"] < 0.02
+    # A published address is its own UPRN, with its street and number; flats point to their
+    # block's parent record, which has a class of its own and no flat.
+    rows = {r["UPRN"]: r for r in gazetteer.to_pylist()}
+    for row in addresses.slice(0, 400).to_pylist():
+        record = rows.get(str(row["address_id"]))
+        if record is None:
+            continue
+        assert record["THOROUGHFARE"] == row["street"].upper()
+        assert record["BUILDING_NUMBER"] == str(row["house_number"])
+        if row["sub_building"]:
+            assert record["SUB_BUILDING_NAME"].endswith(row["sub_building"].split()[-1])
+            parent = rows[record["PARENT_UPRN"]]
+            assert parent["CLASS"] == "PP" and parent["SUB_BUILDING_NAME"] is None
+    classes = set(gazetteer["CLASS"].to_pylist())
+    assert classes >= {"RD04", "RD06", "PP", "CR"}
+    flats = gazetteer.filter(pc.equal(gazetteer["CLASS"], "RD06"))
+    named = pc.mean(pc.is_valid(flats["BUILDING_NAME"]).cast(pa.float64())).as_py()
+    assert 0.2 < named < 0.6  # some blocks carry a name residents rarely write
+    assert pc.all(pc.match_substring_regex(pc.drop_null(gazetteer["POSTCODE"]),
+                                           r"^[A-Z]{1,2}\d{1,2} \d[A-Z]{2}$")).as_py()
 
 
 def test_refuses_a_non_empty_output_folder(tmp_path: Path) -> None:

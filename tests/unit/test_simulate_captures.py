@@ -89,3 +89,41 @@ def test_stepwise_recovers_the_truth_on_independent_lists() -> None:
         assert result.limits[0.025] <= result.estimate <= result.limits[0.975]
         estimates.append(result.estimate)
     assert abs(np.mean(estimates) / n - 1) < 0.3
+
+
+def _county_lists(**options: object) -> tuple[list[set[int]], int]:
+    from commonground.simulate import CountyConfig, simulate_referrals
+
+    config = CountyConfig(people=20_000, seed=5, people_per_exploitation_site=100,
+                          referral_capture=(0.3, 0.2, 0.25), **options)  # type: ignore[arg-type]
+    files, victims = simulate_referrals(config)
+    return [set(f.truth["person_id"].to_pylist()) for f in files], victims
+
+
+def test_county_referrals_follow_each_agencys_chance_of_reaching_a_victim() -> None:
+    (police, council, charity), victims = _county_lists()
+    assert victims > 800
+    # Only victims are referred, each list at its own rate (binomial sd about 0.015).
+    for found, chance in ((police, 0.3), (council, 0.2), (charity, 0.25)):
+        assert None not in found
+        assert abs(len(found) / victims - chance) < 0.05
+    # Independent lists: the overlap is what the product of the rates says.
+    assert abs(len(police & council) / victims - 0.3 * 0.2) < 0.025
+
+
+def test_county_referrals_with_dependence_and_heterogeneity() -> None:
+    (police, council, _), victims = _county_lists(referral_dependence=1.0)
+    # Police referrals double the council's chance for those victims: overlap 0.3 * 0.4.
+    assert abs(len(police & council) / victims - 0.12) < 0.03
+    assert abs(len(council) / victims - 0.2) < 0.05  # the council's rate is kept
+    (police, council, charity), victims = _county_lists(referral_heterogeneity=1.5)
+    # Victims every list is less likely to reach: lists overlap more than independence says.
+    assert len(police & council) / victims > 0.3 * 0.2 + 0.02
+    with pytest.raises(SimulationRefused, match="one chance per agency"):
+        _county_lists_bad()
+
+
+def _county_lists_bad() -> None:
+    from commonground.simulate import CountyConfig
+
+    CountyConfig(referral_capture=(0.3, 0.2))  # type: ignore[arg-type]

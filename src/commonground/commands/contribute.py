@@ -52,6 +52,8 @@ PackageOutOption = Annotated[Path | None, typer.Option(
     "--out", help="With --local: where to write the package.")]
 BloomOption = Annotated[bool, typer.Option(
     help="Add keyed Bloom-filter encodings of names and addresses.")]
+GazetteerOption = Annotated[Path | None, typer.Option(
+    help="The council's gazetteer (LLPG or AddressBase file): resolve addresses to UPRNs.")]
 ContractOption = Annotated[str, typer.Option(
     help="Contract YAML file, or a built-in name such as police_uk_street.")]
 DescriptionOption = Annotated[str, typer.Option(help="What the dataset holds.")]
@@ -118,9 +120,8 @@ def contribute(
     out_dir: PackageOutOption = None,
     key: KeyOption = None,
     bloom: BloomOption = False,
-    engine: EngineOption = None,
-    hub: HubOption = Path("hub"),
-    actor: ActorOption = None,
+    gazetteer: GazetteerOption = None,
+    engine: EngineOption = None, hub: HubOption = Path("hub"), actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Contribute a file: validate, quarantine, pseudonymise at source, store one version."""
@@ -128,24 +129,27 @@ def contribute(
     from commonground.engines import get_engine
 
     if local:
-        return _prepare_at_source(source, contract, out_dir, key, bloom, engine, as_json)
+        return _prepare_at_source(source, contract, out_dir, key, bloom, gazetteer, engine,
+                                  as_json)
     if dataset is None:
         raise CommonGroundError("say which dataset with --dataset organisation/name")
     with opened_hub(hub) as h:
-        result = contribute_file(h, acting(h, actor), dataset, source, key=key,
-                                 engine=get_engine(engine), contract=contract, bloom=bloom)
+        result = contribute_file(h, acting(h, actor), dataset, source, key=key, bloom=bloom,
+                                 engine=get_engine(engine), contract=contract, gazetteer=gazetteer)
     emit(result, as_json, key_values(f"Contribution {result['status']}"))
 
 
 def _prepare_at_source(source: Path, contract: str | None, out_dir: Path | None,
-                       key: Path | None, bloom: bool, engine: str | None, as_json: bool) -> None:
+                       key: Path | None, bloom: bool, gazetteer: Path | None,
+                       engine: str | None, as_json: bool) -> None:
     """`contribute --local`: only prepare the package, on the partner's machine."""
     from commonground.contribute import prepare_package
     from commonground.engines import get_engine
 
     if out_dir is None or contract is None:
         raise CommonGroundError("--local needs --contract and --out")
-    result = prepare_package(source, contract, key, get_engine(engine), out_dir, bloom=bloom)
+    result = prepare_package(source, contract, key, get_engine(engine), out_dir, bloom=bloom,
+                             gazetteer=gazetteer)
     emit(result, as_json, key_values("Package prepared at source"))
 
 

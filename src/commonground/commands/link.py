@@ -34,11 +34,16 @@ DecisionOption = Annotated[str | None, typer.Option(help="same or different.")]
 LimitOption = Annotated[int, typer.Option(help="How many pending pairs to list.")]
 PathsArgument = Annotated[list[Path], typer.Argument(
     help="CSV or Parquet files (one to dedupe).")]
-IdColumnOption = Annotated[str, typer.Option("--id-column", help="Each file's record id.")]
+IdColumnOption = Annotated[list[str] | None, typer.Option(
+    "--id-column", help="Record id column: COL for every file, or FILE:COL for one (repeat "
+    "per file). Left out: a column named like an id (Ref, rec_id, INTEL_REF) with a value in "
+    "every record, each once; else the row number.")]
 ClustersOutOption = Annotated[Path, typer.Option(
     "--out", help="CSV to write: file, id, cluster_id.")]
-MapOption = Annotated[str | None, typer.Option(
-    "--map", help="given_name=COL,family_name=COL,dob=COL,postcode=COL,...")]
+MapOption = Annotated[list[str] | None, typer.Option(
+    "--map", help="[FILE:]given_name=COL,family_name=COL,full_name=COL,dob=COL,address=COL,"
+    "postcode=COL,... for every file, or with FILE: for one (repeat per file); columns not "
+    "named are detected by name.")]
 PseudonymiseOption = Annotated[bool, typer.Option(
     "--pseudonymise", help="Link on keyed tokens only (a throwaway key).")]
 
@@ -52,8 +57,19 @@ def _kinds(kind: str | None) -> tuple[Any, ...]:
 
 
 def _flat(result: dict[str, Any]) -> dict[str, Any]:
-    return {f"{k}.{n}": v for k, figures in result.items() if isinstance(figures, dict)
+    return {f"{k}.{n}": _unlinkable_shown(v) if n == "unlinkable" else v
+            for k, figures in result.items() if isinstance(figures, dict)
             for n, v in figures.items()}
+
+
+def _unlinkable_shown(unlinkable: dict[str, Any], first: int = 10) -> str:
+    """'N (why): the first ids and how many more', for people (--json has every id)."""
+    ids = unlinkable["ids"]
+    if isinstance(ids, dict):  # link files: ids by file
+        ids = [f"{name}:{record}" for name, records in ids.items() for record in records]
+    more = f" and {len(ids) - first} more" if len(ids) > first else ""
+    listed = f": {', '.join(ids[:first])}{more}" if ids else ""
+    return f"{unlinkable['count']} ({unlinkable['why']}){listed}"
 
 
 @link_app.command("run")
@@ -121,31 +137,34 @@ def export(out: Annotated[Path, typer.Argument(help="Parquet file to write.")],
     emit(result, as_json, key_values("Entity index exported"))
 
 
-def _mapping(text: str | None) -> dict[str, str]:
-    if not text:
-        return {}
-    pairs = [p.split("=", 1) for p in text.split(",") if p.strip()]
-    if any(len(p) != 2 for p in pairs):
-        raise CommonGroundError("--map is NAME=COLUMN pairs separated by commas")
-    return {k.strip(): v.strip() for k, v in pairs}
+def _files_shown(result: dict[str, Any]) -> dict[str, Any]:
+    """The summary for people: one line per file, and the first unlinkable ids."""
+    shown = {k: v for k, v in result.items() if k not in ("files", "unlinkable")}
+    for name, layout in result["files"].items():
+        columns = ", ".join(f"{concept}={column}" for concept, column
+                            in layout["columns"].items())
+        shown[name] = (f"{layout['records']} records; id: {layout['id_column'] or '-'} "
+                       f"({layout['id']}); {columns}")
+    shown["unlinkable"] = _unlinkable_shown(result["unlinkable"])
+    return shown
 
 
 @link_app.command("files")
 def files(
     paths: PathsArgument,
-    id_column: IdColumnOption,
     out: ClustersOutOption,
+    id_column: IdColumnOption = None,
     map_: MapOption = None,
     pseudonymise: PseudonymiseOption = False,
     engine: EngineOption = None, as_json: JsonOption = False) -> None:
-    """Deduplicate one file or link several, without a hub."""
+    """Deduplicate one file or link several, without a hub: every record, with its cluster."""
     from commonground.engines import get_engine
-    from commonground.link import link_files_to_csv
+    from commonground.link import file_options, link_files_to_csv
 
-    mapping = _mapping(map_)
+    options = file_options(paths, id_column or (), map_ or ())
     with get_engine(engine) as eng:
-        result = link_files_to_csv(paths, id_column, out, eng, mapping=mapping,
+        result = link_files_to_csv(paths, None, out, eng, options=options,
                                    pseudonymised=pseudonymise)
-    emit(result, as_json, key_values("Files linked"))
+    emit(result, as_json, lambda r: key_values("Files linked")(_files_shown(r)))
     if not as_json:
         sys.stderr.write(f"wrote {out}\n")

@@ -21,7 +21,7 @@ ColumnType = Literal["string", "integer", "decimal", "date", "datetime", "boolea
                      "postcode", "month"]
 Role = Literal["attribute", "identifier", "quasi_identifier", "free_text", "record_id"]
 IdentifierKind = Literal["given_name", "family_name", "full_name", "dob", "address", "postcode",
-                         "nhs_number", "phone", "email", "other_id"]
+                         "nhs_number", "phone", "email", "uprn", "other_id"]
 
 TYPES: tuple[str, ...] = ColumnType.__args__  # type: ignore[attr-defined]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]

@@ -68,3 +68,10 @@ def email(values: pa.Array) -> pa.Array:
     trimmed = pc.utf8_lower(pc.utf8_trim_whitespace(values))
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
+
+
+def uprn(values: pa.Array) -> pa.Array:
+    """A UPRN's digits without leading zeros (systems pad it to twelve digits, or not)."""
+    only = pc.replace_substring_regex(pc.cast(values, pa.string()), r"[^0-9]", "")
+    stripped = pc.replace_substring_regex(only, r"^0+", "")
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)

@@ -33,12 +33,19 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from commonground import __version__
+from commonground.address import Gazetteer
 from commonground.contribute.contract import Contract
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.profile import profile_table
 from commonground.contribute.pseudonymise import Tokeniser, token_columns, token_lookup
 from commonground.contribute.quarantine import quarantine_tables
 from commonground.contribute.readers import ROW, Extract, ReadError, read_extract
+from commonground.contribute.resolution import (
+    Resolved,
+    join_sql,
+    resolve_addresses,
+    uprn_columns,
+)
 from commonground.contribute.validate import PROBLEMS, validation_pipeline
 from commonground.engines import Engine, Pipeline, Session, ident
 from commonground.errors import Conflict
@@ -121,13 +128,15 @@ def reconcile_columns(extract: Extract, contract: Contract) -> tuple[list[str], 
 
 
 def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine, out: Path,
-            *, today: date | None = None, bloom: bool = False) -> Package:
+            *, today: date | None = None, bloom: bool = False,
+            gazetteer: Gazetteer | None = None) -> Package:
     """Validate, quarantine and pseudonymise `path` into a package at `out/package/`.
 
     The accepted rows never come back to Python. The engine validates the file once and keeps
     the result; from it come the problems (for the quarantine), each identifier's distinct
     values (tokens are made in Python once per value) and the package itself, written by the
-    engine with the tokens joined in.
+    engine with the tokens joined in. With a `gazetteer`, each address column's distinct
+    values are also resolved to UPRNs (`resolution.py`), joined in as tokens and scores.
     """
     out = Path(out)
     folder = out / "package"
@@ -151,8 +160,15 @@ def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine,
             checked = session.run(Pipeline.of(
                 ("problems", f"SELECT * FROM checked WHERE {ident(PROBLEMS)} <> ''")))
             lookups = _token_lookups(session, contract, present, key, bloom)
+            resolved: dict[str, Resolved] = {}
+            resolution: dict[str, Any] | None = None
+            if gazetteer is not None:
+                uprns, resolved, resolution = resolve_addresses(
+                    session, contract, present, Tokeniser(key), gazetteer, engine)
+                lookups.update(uprns)
             session.add(lookups)
-            written = session.write(_package_pipeline(contract, lookups, bloom), staging / DATA)
+            written = session.write(_package_pipeline(contract, lookups, bloom, resolved),
+                                    staging / DATA)
         hub_quarantine, full_quarantine = quarantine_tables(extract, contract, checked)
         rows_quarantined = checked.num_rows + len(extract.rejections)
         assert extract.rows_in == written.rows + rows_quarantined  # nothing lost, ever
@@ -170,8 +186,10 @@ def prepare(path: Path, contract: Contract, key: PartnershipKey, engine: Engine,
             "rows_quarantined": rows_quarantined,
             "problems": hub_quarantine.num_rows,
             "columns_dropped": sorted(set(extra) | set(dropped)),
-            "identifier_columns": {c.name: token_columns(c, bloom) for c in contract.identifiers
-                                   if c.name in present},
+            "identifier_columns": {
+                c.name: token_columns(c, bloom) + (uprn_columns(c) if c.name in resolved else [])
+                for c in contract.identifiers if c.name in present},
+            "uprn_resolution": resolution,
             "key_fingerprint": key.fingerprint,
             "bloom": bloom,
             "prepared_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -217,9 +235,10 @@ def _token_lookups(session: Session, contract: Contract, present: list[str],
     return lookups
 
 
-def _package_pipeline(contract: Contract, lookups: dict[str, pa.Table], bloom: bool
-                      ) -> Pipeline:
-    """The accepted rows with identifiers replaced by their tokens, columns in file order."""
+def _package_pipeline(contract: Contract, lookups: dict[str, pa.Table], bloom: bool,
+                      resolved: dict[str, Resolved]) -> Pipeline:
+    """The accepted rows with identifiers replaced by their tokens (and resolved addresses'
+    UPRN tokens and scores), columns in file order."""
     select = [f"c.{ident(ROW)}"]
     joins = []
     for index, column in enumerate(contract.columns):
@@ -231,6 +250,10 @@ def _package_pipeline(contract: Contract, lookups: dict[str, pa.Table], bloom: b
             continue
         select += [f"{name}.{ident(token)}" for token in token_columns(column, bloom)]
         joins.append(f"LEFT JOIN {name} ON c.{ident(column.name)} = {name}.value")
+        if column.name in resolved:
+            items, join = join_sql(column, resolved[column.name])
+            select += items
+            joins.append(join)
     return Pipeline.of(("package", f"SELECT {', '.join(select)} FROM checked AS c "
                                    f"{' '.join(joins)} WHERE c.{ident(PROBLEMS)} = ''"))
 

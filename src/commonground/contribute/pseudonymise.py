@@ -103,6 +103,7 @@ DERIVED: dict[str, tuple[str, ...]] = {
     "nhs_number": ("token",),
     "phone": ("token",),
     "email": ("token",),
+    "uprn": ("token",),
     "other_id": ("token",),
 }
 
@@ -118,6 +119,17 @@ BLOOMS: dict[str, dict[str, tuple[str, str]]] = {
     "full_name": {"given_bloom": ("name", "first"), "family_bloom": ("name", "last")},
     "address": {"bloom": ("address", "all")},
 }
+
+
+# An address resolved at source against the gazetteer (`contribute.resolution`): its UPRN, in
+# the domain of a declared UPRN column's token, so that both meet at the hub, and the score.
+UPRN_SUFFIXES = ("uprn", "uprn_score")
+UPRN_DOMAIN = "uprn.token"
+
+
+def uprn_tokens(tokeniser: Tokeniser, uprns: pa.Array) -> pa.Array:
+    """The keyed tokens of UPRNs, as a declared `uprn` column's are made."""
+    return tokeniser.tokens(UPRN_DOMAIN, normalise.uprn(uprns))
 
 
 def token_columns(column: Column, bloom: bool = False) -> list[str]:
@@ -312,6 +324,8 @@ def derived_values(kind: str, values: pa.Array) -> dict[str, pa.Array]:
         return {"token": normalise.digits(values)}
     if kind == "email":
         return {"token": normalise.email(values)}
+    if kind == "uprn":
+        return {"token": normalise.uprn(values)}
     return {"token": normalise.fold(values)}
 
 

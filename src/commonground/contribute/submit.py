@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
@@ -143,6 +144,20 @@ def _check_tokens(engine: Engine, data: Path, columns: list[str]) -> list[str]:
     return [c for c in columns if row[c]]
 
 
+def _check_scores(engine: Engine, data: Path, schema: pa.Schema, columns: list[str]
+                  ) -> list[str]:
+    """UPRN score columns that are not numbers from 0 to 1 (text could carry an address)."""
+    typed = [c for c in columns if pa.types.is_floating(schema.field(c).type)]
+    wrong = [c for c in columns if c not in typed]
+    if typed:
+        counts = ", ".join(f"count(*) FILTER (WHERE {ident(c)} < 0 OR {ident(c)} > 1) AS "
+                           f"{ident(c)}" for c in typed)
+        row = engine.query(f"SELECT {counts} FROM package",
+                           {"package": ParquetSource.of(data)}).to_pylist()[0]
+        wrong += [c for c in typed if row[c]]
+    return sorted(wrong)
+
+
 def _check_package(hub: Hub, engine: Engine, package: Package, contract: Contract) -> None:
     manifest = package.manifest
     problems: list[str] = []
@@ -163,10 +178,16 @@ def _check_package(hub: Hub, engine: Engine, package: Package, contract: Contrac
     if in_clear:
         problems.append(f"identifier column(s) {', '.join(in_clear)} arrive in clear text; "
                         "pseudonymise at source with `commonground contribute --local`")
-    token_cols = sorted(n for n in names if "__" in n and not n.endswith("bloom"))
+    scores = sorted(n for n in names if n.endswith("__uprn_score"))
+    token_cols = sorted(n for n in names if "__" in n and not n.endswith("bloom")
+                        and n not in scores)
     not_tokens = _check_tokens(engine, package.folder / DATA, token_cols)
     if not_tokens:
         problems.append(f"column(s) {', '.join(not_tokens)} hold values that are not tokens")
+    not_scores = _check_scores(engine, package.folder / DATA, data_schema, scores)
+    if not_scores:
+        problems.append(f"column(s) {', '.join(not_scores)} hold values that are not scores "
+                        "(numbers from 0 to 1)")
     rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     if any(pq.read_schema(f) != data_schema for f in files[1:]):
         problems.append(f"its {DATA}/ files do not share one schema")

@@ -7,9 +7,15 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from commonground.address import read_gazetteer
 from commonground.contribute import Package, load_key, prepare_package, register_dataset, submit
 from commonground.demo.context import DemoContext, contracts
 from commonground.governance import Actor, actor_for, verify_audit
+
+# The partners that resolve their addresses to UPRNs at source: the public bodies, which hold
+# AddressBase under the Public Sector Geospatial Agreement (the councils keep the gazetteer
+# itself). The charity does not, and sends its addresses as they are.
+RESOLVING = frozenset({"police", "district_council", "county_council", "fire", "health"})
 
 
 def _truth_counts(truth: Path) -> dict[str, int]:
@@ -27,6 +33,7 @@ def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
     truth = _truth_counts(ctx.truth)
     datasets: dict[str, dict[str, Any]] = {}
     all_contracts = contracts()
+    gazetteer = read_gazetteer(ctx.extracts / "district_council" / "gazetteer.csv")
     for index, (ref, contract) in enumerate(all_contracts.items()):
         ctx.progress(f"contribute: {ref}", index / len(all_contracts))
         org, name = ref.split("/")
@@ -36,13 +43,17 @@ def stage_contribute(ctx: DemoContext) -> dict[str, Any]:
         # At the partner's site: the package is made beside the extracts, outside the hub.
         # With keyed Bloom filters, as the partnership recommends: linkage then compares
         # misspelt names and addresses by spelling (docs/linkage.md).
+        # Public bodies resolve each address to its UPRN against the councils' gazetteer first.
         prepared = prepare_package(source, contract, key, ctx.engine,
-                                   ctx.partners_dir / "outbox" / ref, bloom=True)
+                                   ctx.partners_dir / "outbox" / ref, bloom=True,
+                                   gazetteer=gazetteer if org in RESOLVING else None)
         stored = submit(hub, steward, ref, Package.open(Path(prepared["package"])), ctx.engine)
         datasets[ref] = {"version": stored.version, "rows_in": stored.rows_in,
                          "rows_accepted": stored.rows_accepted,
                          "rows_quarantined": stored.rows_quarantined,
-                         "truth_records": truth.get(ref, 0)}
+                         "truth_records": truth.get(ref, 0),
+                         "uprn_match_rate": {column: figures["match_rate"] for column, figures
+                                             in prepared.get("uprn_resolution", {}).items()}}
     rows_in = sum(d["rows_in"] for d in datasets.values())
     accepted = sum(d["rows_accepted"] for d in datasets.values())
     quarantined = sum(d["rows_quarantined"] for d in datasets.values())

@@ -51,11 +51,11 @@ def _dark_figure(ctx: DemoContext, analyst: Actor) -> dict[str, Any]:
             "people_referred_from_no_site": len(set(elsewhere["person_id"].to_pylist()))}
     try:
         found = hub_prevalence(ctx.require_hub(), analyst, ctx.engine, bootstrap=200,
-                               compare=True)
+                               compare=True, linkage=True)
     except CommonGroundError as exc:  # too few referrals in a small county: say so
         return {"not_estimated": str(exc), **true}
     return {k: found[k] for k in ("lists", "observed", "estimate", "ci95", "ci80", "terms",
-                                  "methods", "warnings")} | true
+                                  "methods", "warnings", "linkage")} | true
 
 
 def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
     dark = _dark_figure(ctx, analyst)
     # The report leaves the hub for the analyst's own machine, as released outputs do.
     path = write_report(report, ctx.partners_dir / "police" / "reports" /
-                        "modern_slavery.html", dark.get("methods"))
+                        "modern_slavery.html", dark.get("methods"), dark.get("linkage"))
     models = {m: {k: f[k] for k in ("precision_at_25", "precision_at_50", "precision_at_100",
                                     "recall_at_100", "average_precision", "brier")}
               for m, f in report["models"].items()}

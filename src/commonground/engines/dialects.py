@@ -39,6 +39,11 @@ class Dialect(ABC):
         the right record (`right_r`). The filters are hex text, with whatever columns
         `bloom_words` adds."""
 
+    @abstractmethod
+    def shared_weight(self, words: str, weights: str) -> str:
+        """The summed weights of the left record's words (`words_l`, with `weights_l` aligned)
+        that the right record's words (`words_r`) also hold, in Splink's pair naming."""
+
     def bloom_words(self, table: pa.Table) -> pa.Table:
         """`table` with the columns `bloom_dice` reads besides each `*_bloom` hex column."""
         return table
@@ -65,6 +70,11 @@ class DuckDBDialect(Dialect):
         both = f"bit_count({bits(left_col)} & {bits(right_col)})"
         total = f"(bit_count({bits(left_col)}) + bit_count({bits(right_col)}))"
         return f"(2.0 * {both} / {total})"
+
+    def shared_weight(self, words: str, weights: str) -> str:
+        # An empty list sums to NULL in DuckDB, to 0 in Spark's aggregate: 0 on both.
+        return (f"coalesce(list_sum(list_transform(list_zip({words}_l, {weights}_l), lambda p: "
+                f"CASE WHEN list_contains({words}_r, p[1]) THEN p[2] ELSE 0.0 END)), 0.0)")
 
 
 # Characters a regular expression reads as syntax, and a bracket form that means the
@@ -97,6 +107,10 @@ class SparkDialect(Dialect):
         both = (f"aggregate(zip_with({col}_words_l, {other}_words_r, (a, b) -> bit_count(a & b)), "
                 f"0, (acc, x) -> acc + x)")
         return f"(2.0 * {both} / ({col}_bits_l + {other}_bits_r))"
+
+    def shared_weight(self, words: str, weights: str) -> str:
+        return (f"aggregate(zip_with({words}_l, {weights}_l, (w, x) -> "
+                f"IF(array_contains({words}_r, w), x, 0D)), 0D, (acc, x) -> acc + x)")
 
     def bloom_words(self, table: pa.Table) -> pa.Table:
         for name in [c for c in table.column_names if c.endswith("_bloom")

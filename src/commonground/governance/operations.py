@@ -240,6 +240,7 @@ NOT_OPERATIONS: dict[str, str] = {
     "serve": "starts the web app, whose routes call the operations",
     "key create": "writes a new key file on the steward's machine; no hub",
     "link files": "links files outside any hub",
+    "address match": "matches a file of addresses to a gazetteer file, outside any hub",
     "insights hotspots backtest": "reads crime files (open data or an extract), no hub",
     "insights hotspots predict": "reads crime files (open data or an extract), no hub",
     "insights wdd": "arithmetic on counts given on the command line",

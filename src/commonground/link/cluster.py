@@ -39,7 +39,7 @@ from commonground.link.schema import ID
 
 def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
                          conflicts: Sequence[str] = (), initial: pa.Table | None = None,
-                         weighed: int = 0) -> pa.Table:
+                         weighed: int = 0, anchors: Sequence[str] = ()) -> pa.Table:
     """(unique_id, cluster): every mention, its cluster named by its first mention id.
 
     `pairs` holds unique_id_l, unique_id_r, match_weight and match_probability; links at or
@@ -51,6 +51,9 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
     among `mentions` are ignored, and mentions it does not name start alone. `weighed` is how
     many conflicts a link between two clusters may carry when its own two mentions hold
     every conflicting identifier (their score has weighed the disagreement).
+    A link whose two mentions agree on one of the `anchors` (a UPRN resolved at source) is
+    taken whatever the conflicts: it says the same place for certain, and a postcode written
+    against one of them stale does not.
     """
     ids = mentions[ID].to_pylist()
     index = {mention: i for i, mention in enumerate(ids)}
@@ -63,6 +66,7 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
         values = mentions[column].to_pylist()
         known.append([{v} if v is not None else None for v in values])
         holds.append([v is not None for v in values])
+    anchored = [mentions[c].to_pylist() for c in anchors if c in mentions.column_names]
 
     def find(i: int) -> int:
         root = i
@@ -112,13 +116,15 @@ def constrained_clusters(mentions: pa.Table, pairs: pa.Table, threshold: float,
         a, b = index.get(left), index.get(right)
         if a is None or b is None:
             continue
+        certain = any(v[a] is not None and v[a] == v[b] for v in anchored)
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
         in_conflict = [has[a] and has[b] for sets, has in zip(known, holds, strict=True)
                        if _conflict(sets[ra], sets[rb])]
         clusters = size[ra] > 1 or size[rb] > 1
-        if in_conflict and clusters and (len(in_conflict) > weighed or not all(in_conflict)):
+        if (not certain and in_conflict and clusters
+                and (len(in_conflict) > weighed or not all(in_conflict))):
             continue
         join(ra, rb)
     roots = [find(i) for i in range(len(ids))]

@@ -9,17 +9,19 @@ same SQL the hub runs. The callers hand over the county's contracts
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from commonground.address import Gazetteer
 from commonground.contribute.contract import Contract
 from commonground.contribute.package import reconcile_columns
 from commonground.contribute.pseudonymise import Tokeniser, pseudonymise
 from commonground.contribute.readers import read_extract
+from commonground.contribute.resolution import with_uprns
 from commonground.contribute.validate import PROBLEMS, validation_pipeline
 from commonground.engines import Engine
 from commonground.link.mentions import DatasetInput, mentions_pipeline
@@ -36,9 +38,14 @@ def address_columns(contracts: Mapping[str, Contract]) -> dict[str, str]:
 
 
 def county_mentions(partners: Path, contracts: Mapping[str, Contract], engine: Engine,
-                    tokeniser: Tokeniser | PlainTokeniser, *, bloom: bool = True
-                    ) -> dict[EntityKind, pa.Table]:
-    """Person and address mentions of every partner extract under `partners`."""
+                    tokeniser: Tokeniser | PlainTokeniser, *, bloom: bool = True,
+                    gazetteer: Gazetteer | None = None,
+                    resolving: Collection[str] | None = None) -> dict[EntityKind, pa.Table]:
+    """Person and address mentions of every partner extract under `partners`.
+
+    With a `gazetteer`, the organisations in `resolving` (all, if None) resolve their
+    addresses to UPRNs at source, as `contribute --local --gazetteer` does.
+    """
     inputs, tables = [], {}
     for i, (ref, contract) in enumerate(contracts.items()):
         org, name = ref.split("/")
@@ -47,6 +54,9 @@ def county_mentions(partners: Path, contracts: Mapping[str, Contract], engine: E
         checked = engine.run(validation_pipeline(contract, present, date.today()),
                              {"raw": extract.table})
         accepted = checked.filter(pc.equal(checked[PROBLEMS], "")).drop_columns([PROBLEMS])
+        if gazetteer is not None and (resolving is None or org in resolving):
+            accepted = with_uprns(accepted, contract, tokeniser,  # type: ignore[arg-type]
+                                  gazetteer, engine)
         tokens = pseudonymise(accepted, contract, tokeniser,  # type: ignore[arg-type]
                               bloom=bloom)
         inputs.append(DatasetInput(ref, contract, f"d{i}", frozenset(tokens.column_names)))

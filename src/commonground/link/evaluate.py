@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from commonground.contribute.contract import Contract
 from commonground.errors import InvalidInput
 from commonground.link.schema import ID, EntityKind
 
@@ -84,6 +85,47 @@ def county_truth(truth_dir: Path, kind: EntityKind, address_columns: dict[str, s
             entities.append(row["address_id"])
     return pa.table({ID: pa.array(ids, pa.string()),
                      "true_entity": pa.array(entities, pa.int64())})
+
+
+def resolution_truth(partners: Path, truth_dir: Path, contracts: Mapping[str, Contract]
+                     ) -> tuple[pa.Table, pa.Table]:
+    """The county's record addresses as the partners wrote them, and the UPRN each really is:
+    (id, address, postcode) and (id, true_uprn), id being "org/dataset|record".
+
+    The addresses are those the linkage truth knows (each record's own, subject-less address
+    column, with the postcode of the same subject), read from the raw extracts: what a
+    partner resolves at source.
+    """
+    from commonground.contribute.readers import read_extract
+
+    records = pq.read_table(Path(truth_dir) / "record_truth.parquet")
+    truth = pa.table({
+        ID: pc.binary_join_element_wise(
+            pc.binary_join_element_wise(records["agency"], records["dataset"], "/"),
+            records["record_id"], "|"),
+        "true_uprn": pc.cast(records["address_id"], pa.string())})
+    parts = []
+    for ref, contract in contracts.items():
+        column = next((c for c in contract.identifiers
+                       if c.identifier == "address" and not c.subject), None)
+        if column is None or contract.record_id is None:
+            continue
+        org, name = ref.split("/")
+        table = read_extract(next((Path(partners) / org).glob(f"{name}.*"))).table
+        postcode = next((c.name for c in contract.identifiers
+                         if c.identifier == "postcode" and not c.subject), None)
+        ids = pc.binary_join_element_wise(pa.scalar(ref), pc.cast(table[contract.record_id],
+                                                                  pa.string()), "|")
+        parts.append(pa.table({
+            ID: ids, "address": pc.cast(table[column.name], pa.string()),
+            "postcode": (pc.cast(table[postcode], pa.string()) if postcode
+                         else pa.nulls(table.num_rows, pa.string()))}))
+    addresses = pa.concat_tables(parts)
+    known = truth.filter(pc.is_valid(truth["true_uprn"]))
+    addresses = addresses.join(known.select([ID]), ID, join_type="inner").sort_by(ID)
+    known = known.join(addresses.select([ID]), ID, join_type="inner").sort_by(ID)
+    return addresses.rename_columns(["id", "address", "postcode"]), known.rename_columns(
+        ["id", "true_uprn"])
 
 
 def febrl_truth(clusters: pa.Table) -> pa.Table:

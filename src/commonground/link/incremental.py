@@ -111,7 +111,7 @@ def resolve_new(mentions: pa.Table, previous: pa.Table, spec: ModelSpec, engine:
     initial = previous.select([ID, "entity_id"]).rename_columns([ID, "cluster"])
     clusters = constrained_clusters(mentions, pairs.select(list(PAIR_COLUMNS)),
                                     spec.threshold, spec.conflicts, initial=initial,
-                                    weighed=spec.conflicts_weighed)
+                                    weighed=spec.conflicts_weighed, anchors=spec.anchors)
     figures["cluster_seconds"] = round(time.perf_counter() - clock, 2)
     figures["clusters"] = len(pc.unique(clusters["cluster"]))
     return Resolution(pairs, clusters, dict(model), trained=False, figures=figures)

@@ -47,10 +47,12 @@ def lake_inputs(hub: Hub) -> tuple[list[DatasetInput], dict[str, ParquetSource]]
     return datasets, sources
 
 
-def hub_mentions(hub: Hub, engine: Engine, kind: EntityKind) -> pa.Table:
-    """The hub's person or address mentions, from tokens only."""
+def hub_mentions(hub: Hub, engine: Engine, kind: EntityKind, *, unnamed: bool = False
+                 ) -> pa.Table:
+    """The hub's person or address mentions, from tokens only; with `unnamed`, the keys of
+    the person mentions that have no name to link on (`mentions_pipeline`)."""
     datasets, sources = lake_inputs(hub)
-    return engine.run(mentions_pipeline(kind, datasets), sources)
+    return engine.run(mentions_pipeline(kind, datasets, unnamed=unnamed), sources)
 
 
 def read_live(hub: Hub, actor: Actor, ref: str, purpose: str, columns: list[str]

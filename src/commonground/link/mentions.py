@@ -95,18 +95,32 @@ def _keys(data: DatasetInput, subject: str) -> str:
 
 
 def person_selects(data: DatasetInput) -> list[str]:
+    """One SELECT per person group: its rows that name someone or describe someone (a date
+    of birth, a national id, with no name), flagged `_named` when the model can link them."""
     selects = []
     for subject, columns in person_groups(data.contract).items():
         sources = _sources(columns, data)
         if "given" not in sources and "family" not in sources:
             continue
         fills = ", ".join(_fill(c, sources) for c in PERSON_COLUMNS)
-        named = " OR ".join(f"{ident(c)} IS NOT NULL"
-                            for c in sources.get("given", []) + sources.get("family", []))
-        inner = f"SELECT {_keys(data, subject)}, {fills} FROM {ident(data.table)} WHERE {named}"
-        selects.append(f"SELECT {ID}, {SOURCE}, record_id, subject, _version, "
+        named = _any_present(sources, ("given", "family"))
+        described = _any_present(sources, ("given", "family", *DESCRIBING))
+        inner = (f"SELECT {_keys(data, subject)}, {fills}, ({named}) AS _named "
+                 f"FROM {ident(data.table)} WHERE {described}")
+        selects.append(f"SELECT {ID}, {SOURCE}, record_id, subject, _version, _named, "
                        f"{_given_fixed()} FROM ({inner}) AS filled")
     return selects
+
+
+# Identifiers that say a record is about a person even where it gives no name: a mention the
+# model cannot link, kept so that it is counted and named (an address or postcode alone may
+# be a place's record, not a person's).
+DESCRIBING = ("dob", "national_id")
+
+
+def _any_present(sources: Mapping[str, list[str]], standards: Iterable[str]) -> str:
+    present = [f"{ident(c)} IS NOT NULL" for s in standards for c in sources.get(s, [])]
+    return " OR ".join(present) if present else "FALSE"
 
 
 def _given_fixed() -> str:
@@ -127,7 +141,9 @@ def _given_fixed() -> str:
 
 
 def address_selects(data: DatasetInput) -> list[str]:
-    """One mention per address column, with the postcode of the same subject if any."""
+    """One mention per address column, with the postcode of the same subject if any, and
+    its UPRN: a UPRN column of the same subject (what the partner's system holds), else the
+    one the partner resolved the address to at source."""
     selects = []
     identifiers = data.contract.identifiers
     for column in identifiers:
@@ -135,30 +151,42 @@ def address_selects(data: DatasetInput) -> list[str]:
             continue
         postcodes = [c for c in identifiers
                      if c.identifier == "postcode" and c.subject == column.subject]
-        sources = _sources([column, *postcodes[:1]], data)
+        uprns = [c for c in identifiers if c.identifier == "uprn" and c.subject == column.subject]
+        sources = _sources([*uprns[:1], column, *postcodes[:1]], data)
         fills = ", ".join(_fill(c, sources) for c in ADDRESS_COLUMNS)
-        selects.append(f"SELECT {_keys(data, column.name)}, {fills} FROM {ident(data.table)} "
+        selects.append(f"SELECT {_keys(data, column.name)}, {fills}, TRUE AS _named "
+                       f"FROM {ident(data.table)} "
                        f"WHERE {ident(column.name + '__token')} IS NOT NULL")
     return selects
 
 
-def mentions_pipeline(kind: EntityKind, datasets: Iterable[DatasetInput]) -> Pipeline:
-    """One step per dataset and a last step stacking them, ordered by mention id."""
+def mentions_pipeline(kind: EntityKind, datasets: Iterable[DatasetInput], *,
+                      unnamed: bool = False) -> Pipeline:
+    """One step per dataset and a last step stacking them, ordered by mention id.
+
+    The mentions the model links: those with a name (people) or an address line. With
+    `unnamed`, instead the keys (id, dataset, record id, subject) of the person mentions with
+    no name, which the model cannot link; the latest version of a record decides which it is.
+    """
+    if unnamed and kind != "person":
+        raise ValueError("only person mentions can lack a name")
     build = person_selects if kind == "person" else address_selects
     steps: list[tuple[str, str]] = []
     for i, data in enumerate(datasets):
         selects = build(data)
         if selects:
             steps.append((f"{kind}_mentions_{i}", " UNION ALL ".join(selects)))
-    columns = PERSON_COLUMNS if kind == "person" else ADDRESS_COLUMNS
+    columns = () if unnamed else PERSON_COLUMNS if kind == "person" else ADDRESS_COLUMNS
+    name = f"{kind}_unnamed" if unnamed else f"{kind}_mentions"
     if not steps:
         empty = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}"
                           for c in (ID, SOURCE, "record_id", "subject", *columns))
-        return Pipeline.of((f"{kind}_mentions", f"SELECT {empty} WHERE 1 = 0"))
-    union = " UNION ALL ".join(f"SELECT * FROM {name}" for name, _ in steps)
+        return Pipeline.of((name, f"SELECT {empty} WHERE 1 = 0"))
+    union = " UNION ALL ".join(f"SELECT * FROM {step}" for step, _ in steps)
     keep = ", ".join((ID, SOURCE, "record_id", "subject", *columns))
     # A record sent again in a later version replaces the earlier one (latest wins).
     ranked = (f"SELECT *, row_number() OVER (PARTITION BY {ID} ORDER BY _version DESC) AS _rank "
               f"FROM ({union}) AS stacked")
-    return Pipeline.of(*steps, (f"{kind}_mentions", f"SELECT {keep} FROM ({ranked}) AS ranked "
-                                                    f"WHERE _rank = 1 ORDER BY {ID}"))
+    wanted = "NOT _named" if unnamed else "_named"
+    return Pipeline.of(*steps, (name, f"SELECT {keep} FROM ({ranked}) AS ranked "
+                                      f"WHERE _rank = 1 AND {wanted} ORDER BY {ID}"))

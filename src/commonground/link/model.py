@@ -196,10 +196,20 @@ def person_comparisons(dialect: Dialect) -> list[dict[str, Any]]:
     ]
 
 
+# UPRNs resolved at source (`contribute.resolution`) are exact tokens, and right at least 99
+# times in 100 against the county's truth (bench/address.py): set by policy, not learnt. The
+# same UPRN is one place, whatever the lines say (+26 bits); two UPRNs are two places, even
+# where the lines agree ("1 King Avenue" in two towns, neither with a postcode), at -13 bits.
+# Where either has none, the lines and postcodes decide, as before.
+SAME_UPRN = _fixed("uprn_l = uprn_r", "same UPRN (resolved at source)", m=0.99, u=1e-8)
+ANOTHER_UPRN = _fixed("ELSE", "another UPRN", m=1e-4, u=1.0)
+
+
 def address_comparisons(dialect: Dialect) -> list[dict[str, Any]]:
     # No "same street, other number" or sector level: on a street of similar lines they are
     # what neighbours share, and training on them teaches that neighbours are one place.
     return [
+        _comparison("uprn", [_null("uprn"), dict(SAME_UPRN)], otherwise=ANOTHER_UPRN),
         _comparison("address", [
             _null("address"),
             _level(_eq("address"), "exact", tf="address"),
@@ -249,6 +259,9 @@ class ModelSpec:
     # How many conflicting identifiers a link may carry into a cluster when its own two
     # mentions hold them, so that their score has weighed the disagreement (cluster.py).
     conflicts_weighed: int = 0
+    # Columns on which two mentions that agree are one entity whatever conflicts (cluster.py):
+    # a UPRN resolved at source names one place for certain.
+    anchors: tuple[str, ...] = ()
 
     def settings(self, dialect: Dialect) -> dict[str, Any]:
         return {
@@ -319,15 +332,16 @@ PERSON = ModelSpec(
 ADDRESS = ModelSpec(
     kind="address",
     comparisons=address_comparisons,
-    blocking=(_on("address"), _on("street", "district"), _on("postcode")),
+    blocking=(_on("uprn"), _on("address"), _on("street", "district"), _on("postcode")),
     training=(_on("postcode"), _on("street")),
     deterministic=(_on("address", "postcode"),),
     deterministic_recall=0.8,
     # Address probabilities come out low (few near-certain pairs to set the prior from); the
     # cut is where pairwise F1 peaks on the synthetic county (bench/link.py).
     threshold=0.5,
-    conflicts=("postcode",),
+    conflicts=("postcode", "uprn"),
     review_band=(0.2, 0.5),
+    anchors=("uprn",),
 )
 
 SPECS: dict[EntityKind, ModelSpec] = {"person": PERSON, "address": ADDRESS}

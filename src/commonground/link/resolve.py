@@ -213,7 +213,7 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         clock = time.perf_counter()
         clusters = constrained_clusters(mentions, pairs.select(list(PAIR_COLUMNS)),
                                         spec.threshold, spec.conflicts,
-                                        weighed=spec.conflicts_weighed)
+                                        weighed=spec.conflicts_weighed, anchors=spec.anchors)
         figures["cluster_seconds"] = round(time.perf_counter() - clock, 2)
         figures["clusters"] = len(pc.unique(clusters["cluster"]))
         saved = linker.misc.save_model_to_json()

@@ -37,7 +37,7 @@ from commonground.link.lake import hub_mentions, lake_inputs
 from commonground.link.model import SPECS
 from commonground.link.models import LinkModel, LinkRun, ReviewItem
 from commonground.link.resolve import Decisions, pair_key, resolve
-from commonground.link.schema import ID, KINDS, SOURCE, EntityKind
+from commonground.link.schema import ID, KEYS, KINDS, SOURCE, UNLINKABLE, EntityKind
 from commonground.store.hub import Hub
 
 LINKAGE = Resource("linkage")
@@ -48,6 +48,12 @@ def _latest_model(hub: Hub, kind: str) -> LinkModel | None:
     with hub.sessions()() as session:
         return session.scalar(select(LinkModel).where(LinkModel.kind == kind)
                               .order_by(LinkModel.version.desc()).limit(1))
+
+
+def model_parameters(hub: Hub, kind: str) -> dict[str, Any] | None:
+    """The hub's latest trained model of `kind` (Splink's JSON settings), if it has one."""
+    latest = _latest_model(hub, kind)
+    return None if latest is None else dict(latest.parameters)
 
 
 def decisions(hub: Hub, kind: str) -> Decisions:
@@ -62,19 +68,40 @@ def _decisions_digest(known: Decisions) -> str:
                                         for (left, right), same in known.items())})
 
 
-def _unchanged_since_last_run(hub: Hub, kind: EntityKind, model: LinkModel,
-                              decisions_digest: str) -> bool:
+def _last_run(hub: Hub, kind: EntityKind) -> LinkRun | None:
+    with hub.sessions()() as session:
+        return session.scalar(select(LinkRun).where(LinkRun.kind == kind)
+                              .order_by(LinkRun.id.desc()).limit(1))
+
+
+def _unchanged_since_last_run(last: LinkRun | None, hub: Hub, kind: EntityKind,
+                              model: LinkModel, decisions_digest: str) -> bool:
     """Whether the last run used `model`, wrote the latest index and saw the same decisions.
 
     Decisions are compared by digest rather than by time: a decision recorded while a run
     was under way, or one changed and changed back, is then judged by what the run used.
     """
-    with hub.sessions()() as session:
-        last = session.scalar(select(LinkRun).where(LinkRun.kind == kind)
-                              .order_by(LinkRun.id.desc()).limit(1))
     return (last is not None and last.model_id == model.id
             and last.index_version == latest_version(hub.root, kind)
             and last.summary.get("decisions_sha256") == decisions_digest)
+
+
+def _unlinkable(hub: Hub, engine: Engine, kind: EntityKind) -> pa.Table:
+    """The keys of the mentions the model cannot link (people with no name): each is an
+    entity of its own in the index, so that every mention is there."""
+    if kind != "person":
+        return pa.table({c: pa.array([], pa.string()) for c in KEYS})
+    return hub_mentions(hub, engine, kind, unnamed=True).select(list(KEYS))
+
+
+def _listed(unlinkable: pa.Table) -> dict[str, Any]:
+    return {"count": unlinkable.num_rows, "why": UNLINKABLE,
+            "ids": unlinkable[ID].to_pylist()}
+
+
+def _with_singletons(clusters: pa.Table, ids: pa.ChunkedArray) -> pa.Table:
+    alone = pa.table({ID: ids.cast(pa.string()), "cluster": ids.cast(pa.string())})
+    return pa.concat_tables([clusters.select([ID, "cluster"]), alone])
 
 
 def _issued(hub: Hub, kind: str) -> int:
@@ -116,24 +143,37 @@ def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
               max_pairs: float = 1e6) -> dict[str, Any]:
     spec = SPECS[kind]
     mentions = hub_mentions(hub, engine, kind)
-    if mentions.num_rows == 0:
-        return {"mentions": 0, "entities": 0}
+    unlinkable = _unlinkable(hub, engine, kind)
+    if mentions.num_rows == 0:  # nothing to train or link on: no index is written
+        return {"mentions": unlinkable.num_rows, "entities": 0,
+                "unlinkable": _listed(unlinkable)}
     latest = None if retrain else _latest_model(hub, kind)
     known = decisions(hub, kind)
     digest = _decisions_digest(known)
     previous = read_index(hub.root, kind)
+    last = _last_run(hub, kind)
     if (not full and latest is not None and previous is not None
-            and _unchanged_since_last_run(hub, kind, latest, digest)):
+            and _unchanged_since_last_run(last, hub, kind, latest, digest)):
         mode = "incremental"
-        result = resolve_new(mentions, previous, spec, engine, latest.parameters,
+        # The last run's unlinkable mentions are not linked ones: one that has a name now
+        # is new to the model, and is scored.
+        before = last.summary.get("unlinkable", {}).get("ids", []) if last else []
+        linked = previous.filter(pc.invert(pc.is_in(previous[ID],
+                                                    value_set=pa.array(before, pa.string()))))
+        result = resolve_new(mentions, linked, spec, engine, latest.parameters,
                              decisions=known)
+        now = pa.concat_arrays([mentions[ID].combine_chunks(),
+                                unlinkable[ID].combine_chunks()])
+        result.figures["mentions_gone"] = int(pc.sum(pc.invert(
+            pc.is_in(previous[ID], value_set=now))).as_py() or 0)
     else:
         mode = "full"
         result = resolve(mentions, spec, engine, model=latest.parameters if latest else None,
                          decisions=known, seed=seed, max_pairs=max_pairs)
-    ids = carry_over(result.clusters, previous, kind, _issued(hub, kind))
-    index = mentions.select([ID, SOURCE, "record_id", "subject"]).join(ids, ID)
-    index = index.sort_by([(ID, "ascending")])
+    clusters = _with_singletons(result.clusters, unlinkable[ID])
+    ids = carry_over(clusters, previous, kind, _issued(hub, kind))
+    keys = pa.concat_tables([mentions.select(list(KEYS)), unlinkable])
+    index = keys.join(ids, ID).sort_by([(ID, "ascending")])
     number, folder = write_index(hub.root, kind, index)
     kept = 0
     if previous is not None:
@@ -145,7 +185,7 @@ def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
     summary = {**result.figures, "mode": mode, "trained": result.trained,
                "index_version": number, "mentions_keeping_their_id": kept,
                "highest_id_number": max(highest, _issued(hub, kind)),
-               "decisions_sha256": digest}
+               "decisions_sha256": digest, "unlinkable": _listed(unlinkable)}
     with hub.sessions().begin() as session:
         if latest is None:
             version = (session.scalar(select(func.max(LinkModel.version))
@@ -157,13 +197,13 @@ def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
             session.flush()
         run = LinkRun(kind=kind, model_id=latest.id, engine=engine.name, actor=actor.username,
                       index_version=number, index_path=str(folder.relative_to(hub.root)),
-                      mentions=mentions.num_rows, entities=entities, summary=summary)
+                      mentions=index.num_rows, entities=entities, summary=summary)
         session.add(run)
         session.flush()
         run_id, model_version = run.id, latest.version
     queued = _queue(hub, kind, run_id, result.pairs, result.model, spec.review_band)
     return {**summary, "run": run_id, "model_version": model_version, "mentions":
-            mentions.num_rows, "entities": entities, "review_queued": queued}
+            index.num_rows, "entities": entities, "review_queued": queued}
 
 
 def run_linkage(hub: Hub, actor: Actor, engine: Engine, *,

@@ -25,7 +25,10 @@ PERSON_COLUMNS = ("given", "given_canonical", "given_phonetic", "given_letters",
                   "dob", "dob_unordered", "dob_year", "postcode", "sector", "district",
                   "address", "street", "national_id", "given_bloom", "family_bloom",
                   "address_bloom")
-ADDRESS_COLUMNS = ("address", "street", "postcode", "sector", "district", "address_bloom")
+# `uprn`: the address's UPRN token, where the partner resolved it at source against the
+# gazetteer (`<address>__uprn`) or holds it (a column of kind `uprn`).
+ADDRESS_COLUMNS = ("address", "street", "postcode", "sector", "district", "address_bloom",
+                   "uprn")
 COLUMNS: dict[EntityKind, tuple[str, ...]] = {"person": PERSON_COLUMNS,
                                               "address": ADDRESS_COLUMNS}
 
@@ -45,10 +48,14 @@ FROM_KIND: dict[str, dict[str, str]] = {
                   "given_bloom": "given_bloom", "family_bloom": "family_bloom"},
     "dob": {"token": "dob", "unordered": "dob_unordered", "year": "dob_year"},
     "postcode": {"token": "postcode", "sector": "sector", "district": "district"},
-    "address": {"token": "address", "street": "street", "bloom": "address_bloom"},
+    "address": {"token": "address", "street": "street", "bloom": "address_bloom",
+                "uprn": "uprn"},
+    "uprn": {"token": "uprn"},
     "nhs_number": {"token": "national_id"},
 }
 NAME_KINDS = ("given_name", "family_name", "full_name")
+# Why a person mention is listed as unlinkable, wherever one is (a hub run, `link files`).
+UNLINKABLE = "no given name or surname to link on; each is an entity of its own"
 
 
 def mention_id(dataset: str, record_id: str, subject: str) -> str:

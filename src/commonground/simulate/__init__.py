@@ -6,7 +6,7 @@
 
 from .captures import simulate_captures
 from .config import CountyConfig, CountySummary, SimulationRefused
-from .county import simulate_county
+from .county import simulate_county, simulate_referrals
 from .crime import Treatment, simulate_crimes
 from .geography import load_lsoas
 from .records import contracts_folder
@@ -14,5 +14,5 @@ from .records import contracts_folder
 __all__ = [
     "CountyConfig", "CountySummary", "SimulationRefused", "Treatment", "contracts_folder",
     "load_lsoas",
-    "simulate_captures", "simulate_county", "simulate_crimes",
+    "simulate_captures", "simulate_county", "simulate_crimes", "simulate_referrals",
 ]

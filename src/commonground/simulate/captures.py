@@ -60,19 +60,16 @@ def _order(lists: list[str], dependence: Mapping[tuple[str, str], float]) -> lis
         raise SimulationRefused("dependence between lists must not form a cycle") from exc
 
 
-def simulate_captures(
+def capture_matrix(
+    rng: np.random.Generator,
     n_victims: int,
     capture_probs: Mapping[str, float],
     *,
-    seed: int,
     dependence: Mapping[tuple[str, str], float] | None = None,
     heterogeneity: float = 0.0,
-) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64]]:
-    """Observed capture histories of `n_victims` true victims: (lists, 0/1 rows, counts).
-
-    Rows are the distinct non-empty histories, each with its count; pass them straight to
-    `commonground.insights.prevalence.capture_table`.
-    """
+) -> NDArray[np.bool_]:
+    """Which list holds each victim: a (victims, lists) 0/1 matrix, lists in `capture_probs`
+    order. The one draw behind `simulate_captures` and the county's capture-mode referrals."""
     lists = list(capture_probs)
     if len(lists) < 2:
         raise SimulationRefused(f"need at least two lists, got {len(lists)}")
@@ -86,7 +83,6 @@ def simulate_captures(
     dependence = dict(dependence or {})
     order = _order(lists, dependence)
 
-    rng = np.random.default_rng(seed)
     effect = rng.normal(0.0, heterogeneity, n_victims) if heterogeneity > 0 else None
     column = {name: i for i, name in enumerate(lists)}
     # Each victim's own probability of being on each list, before any dependence.
@@ -107,7 +103,25 @@ def simulate_captures(
             low = np.clip((q - p_a * high) / (1.0 - p_a), 0.0, 1.0)
             q = np.where(on[:, column[a]], high, low)
         on[:, column[name]] = rng.random(n_victims) < q
+    return on
 
+
+def simulate_captures(
+    n_victims: int,
+    capture_probs: Mapping[str, float],
+    *,
+    seed: int,
+    dependence: Mapping[tuple[str, str], float] | None = None,
+    heterogeneity: float = 0.0,
+) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64]]:
+    """Observed capture histories of `n_victims` true victims: (lists, 0/1 rows, counts).
+
+    Rows are the distinct non-empty histories, each with its count; pass them straight to
+    `commonground.insights.prevalence.capture_table`.
+    """
+    lists = list(capture_probs)
+    on = capture_matrix(np.random.default_rng(seed), n_victims, capture_probs,
+                        dependence=dependence, heterogeneity=heterogeneity)
     seen = on[on.any(axis=1)].astype(np.int64)
     if len(seen) == 0:
         return lists, np.zeros((0, len(lists)), dtype=np.int64), np.zeros(0, dtype=np.int64)

@@ -56,6 +56,13 @@ class CountyConfig:
     min_exploitation_sites: int = 3
     trace_rate: float = 0.3  # typical chance that one agency sees one site
     innocent_signal_scale: float = 1.0  # base-rate look-alikes at innocent addresses
+    # Referral lists. None: first responders find sites at a slow rate and refer co-victims
+    # (the realistic default). Otherwise each agency's chance (police, county council,
+    # charity) of referring each victim at least once over the year of history and the
+    # window, as multiple systems estimation assumes, so its coverage can be measured.
+    referral_capture: tuple[float, float, float] | None = None
+    referral_dependence: float = 0.0  # police -> county council: they refer each other's cases
+    referral_heterogeneity: float = 0.0  # sd of a per-victim logit effect shared by all lists
 
     # Crime
     crime_rate_per_1000: float = 95.0  # per resident-year, incl. anti-social behaviour
@@ -76,6 +83,9 @@ class CountyConfig:
             raise SimulationRefused("months must be at least 1")
         if not -1.0 <= self.intervention_effect:
             raise SimulationRefused("intervention_effect must be >= -1")
+        if self.referral_capture is not None and len(self.referral_capture) != 3:
+            raise SimulationRefused("referral_capture needs one chance per agency: police, "
+                                    "county council, charity")
 
     @property
     def start_day(self) -> np.datetime64:
@@ -109,6 +119,7 @@ class CountySummary:
     people: int = 0
     households: int = 0
     addresses: int = 0
+    gazetteer_records: int = 0
     records: dict[str, int] = field(default_factory=dict)
     exploitation_sites: int = 0
     victims: int = 0

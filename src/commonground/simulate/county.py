@@ -13,6 +13,8 @@ from . import councils, fire, health, police, referrals, truth
 from .config import CountyConfig, CountySummary, stage_rng
 from .crime import simulate_crimes
 from .exploitation import plan_sites
+from .gazetteer import PATH as GAZETTEER_PATH
+from .gazetteer import build_gazetteer
 from .geography import lsoa_arrays
 from .hotspots import place_rates
 from .interventions import plan_interventions
@@ -35,6 +37,10 @@ LSOAs (Open Government Licence v3.0; contains OS data © Crown copyright and dat
   vehicles). police/calls.csv — calls for service.
 - district_council/council_tax.csv, hmo_licences.csv, housing_complaints.csv (dates dd/mm/yyyy,
   single "Full Name" fields).
+- district_council/gazetteer.csv — the councils' address gazetteer (LLPG, in AddressBase's
+  column names): UPRN, parent UPRN, class, organisation, sub-building, building name and
+  number, street, town, postcode, coordinates. Not the truth either: building names, parent
+  records for blocks of flats, some stale or missing postcodes, some new builds absent.
 - county_council/adult_social_care.csv, trading_standards.csv.
 - fire/safety_visits.csv — home safety visits: address and observations only.
 - health/ae_attendances.parquet — emergency department attendances (typed dates, NHS number).
@@ -44,6 +50,8 @@ LSOAs (Open Government Licence v3.0; contains OS data © Crown copyright and dat
 
 ## truth/ — what really exists (never shared with the hub in real life)
 - people, households, addresses: the population (`address_id` is a UPRN-like id).
+- gazetteer: every UPRN of the gazetteer and the address it is (`address_id`, null for a
+  block's parent record), whether it was published, and whether its postcode was altered.
 - record_truth: for every partner record, the person and address it is really about
   (`other_person_id`: police suspect; `site_id`: the exploitation site it is a trace of).
 - exploitation_sites, victims: hidden modern-slavery sites and their victims; each site's
@@ -110,6 +118,10 @@ def simulate_county(config: CountyConfig, out_dir: Path,
         emit(councils.housing_complaints_file(config, population))
         emit(councils.adult_social_care_file(config, population))
         emit(councils.trading_standards_file(config, population))
+        gazetteer = build_gazetteer(config, population)
+        write_table(gazetteer.table, staging / GAZETTEER_PATH)
+        summary.files.append(GAZETTEER_PATH)
+        summary.gazetteer_records = gazetteer.table.num_rows
         report("councils", 0.6)
         emit(fire.safety_visits_file(config, population))
         report("fire", 0.65)
@@ -123,6 +135,7 @@ def simulate_county(config: CountyConfig, out_dir: Path,
             "truth/people.parquet": truth.people_table(population),
             "truth/households.parquet": truth.households_table(population),
             "truth/addresses.parquet": truth.addresses_table(population, lsoas),
+            "truth/gazetteer.parquet": gazetteer.truth,
             "truth/record_truth.parquet": pa.concat_tables(truths).cast(TRUTH_SCHEMA),
             "truth/exploitation_sites.parquet": truth.sites_table(population, config),
             "truth/victims.parquet": truth.victims_table(population),
@@ -145,3 +158,11 @@ def simulate_county(config: CountyConfig, out_dir: Path,
              sum(summary.records.values()), summary.crimes, summary.seconds)
     report("done", 1.0)
     return summary
+
+
+def simulate_referrals(config: CountyConfig) -> tuple[list[PartnerFile], int]:
+    """Only the county's three referral extracts (with their truth) and its number of victims:
+    what a multiple systems estimate is run on and measured against, without the rest."""
+    sites = plan_sites(stage_rng(config, "sites"), config)
+    population = build_population(config, lsoa_arrays(), sites)
+    return referrals.referral_files(config, population), int((population.people.site >= 0).sum())

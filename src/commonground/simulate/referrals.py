@@ -12,6 +12,11 @@ partnership also has.
 
 The referral history reaches back a year before the window: a partnership trains on the
 cases it has collected so far, not only on this year's.
+
+With `CountyConfig.referral_capture` set, referrals follow the capture model instead: every
+victim is referred by each agency with that agency's chance (optionally with police-to-council
+dependence and victims every agency is less likely to reach), and nobody else is referred. The
+true number of victims is then the target a multiple systems estimate should cover.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from .captures import capture_matrix
 from .config import CountyConfig, stage_rng
 from .exploitation import SITE_KINDS, WORKS_AT_BUSINESS
 from .names import COMMUNITIES
@@ -42,6 +48,8 @@ BRITISH = COMMUNITIES.index("british")
 
 def referral_events(config: CountyConfig, population: Population) -> dict[str, np.ndarray]:
     """Every referral: person, address found at, day, agency, type, site (-1: none)."""
+    if config.referral_capture is not None:
+        return captured_events(config, population)
     rng = stage_rng(config, "referrals")
     p, sites = population.people, population.sites
     first_day = config.start_day - HISTORY_DAYS
@@ -95,6 +103,33 @@ def referral_events(config: CountyConfig, population: Population) -> dict[str, n
              "day": np.r_[when, later].astype("datetime64[D]")}
     keep = event["day"] < config.end_day
     return {k: v[keep] for k, v in event.items()}
+
+
+def captured_events(config: CountyConfig, population: Population) -> dict[str, np.ndarray]:
+    """Referrals drawn list by list from each agency's chance of reaching each victim."""
+    assert config.referral_capture is not None
+    rng = stage_rng(config, "referrals-captured")
+    p, sites = population.people, population.sites
+    victims = np.flatnonzero(p.site >= 0)
+    probs = dict(zip(AGENCIES, config.referral_capture, strict=True))
+    depends = {("police", "county_council"): config.referral_dependence} \
+        if config.referral_dependence > 0 else {}
+    on = capture_matrix(rng, len(victims), probs, dependence=depends,
+                        heterogeneity=config.referral_heterogeneity)
+    row, agency = np.nonzero(on)
+    person = victims[row]
+    site = p.site[person].astype(np.int64)
+    first_day = config.start_day - HISTORY_DAYS
+    since = np.maximum(sites.start[site], first_day)
+    span = np.maximum((config.end_day - since).astype(np.int64), 1)
+    day = since + (rng.random(len(row)) * span).astype(np.int64)
+    at_work = np.isin(sites.kind[site], [SITE_KINDS.index(k) for k in WORKS_AT_BUSINESS])
+    address = np.where(at_work & (rng.random(len(row)) < 0.6), sites.work_address[site],
+                       sites.living_address[site])
+    kind = np.array([TYPE_OF_SITE[SITE_KINDS[k]] for k in sites.kind[site]], np.int64)
+    return {"person": person, "address": address.astype(np.int64), "kind": kind,
+            "site": site, "agency": agency.astype(np.int64),
+            "day": day.astype("datetime64[D]")}
 
 
 def referral_files(config: CountyConfig, population: Population) -> list[PartnerFile]:

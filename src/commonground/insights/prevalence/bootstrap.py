@@ -88,9 +88,11 @@ def jackknife_acceleration(
         counts = table.counts.copy()
         counts[h] -= 1
         estimates[k] = select(table.with_counts(counts))
+    if not np.isfinite(estimates).all():
+        return 0.0  # a jackknife table without an estimate: no acceleration (bias-corrected only)
     residuals = np.sum(weights * estimates) / np.sum(weights) - estimates
     spread = np.sum(weights * residuals**2)
-    if not np.isfinite(spread) or spread == 0:
+    if spread == 0:
         return 0.0
     return float(np.sum(weights * residuals**3) / (6.0 * spread**1.5))
 

@@ -8,18 +8,24 @@ into the model but are never published (`published` suppresses them, as the airl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
-from commonground.engines import Engine, Pipeline, literal
+from commonground.engines import Engine
 from commonground.errors import NotFound
 from commonground.governance import Actor, Resource, require
+from commonground.insights.prevalence.linkage import THRESHOLDS, capture_counts, threshold_sweep
 from commonground.insights.prevalence.selection import compare_methods, report
-from commonground.insights.prevalence.tables import CaptureTable, capture_table
+from commonground.insights.prevalence.tables import CaptureTable
 from commonground.link.index import read_index
-from commonground.link.lake import live_datasets, read_live
+from commonground.link.lake import lake_inputs, live_datasets, read_live
+from commonground.link.mentions import mentions_pipeline
+from commonground.link.model import PERSON
+from commonground.link.resolve import resolve
+from commonground.link.runs import model_parameters
+from commonground.link.schema import ID, SOURCE
 from commonground.store.hub import Hub
 
 # The lists: every first responder's and the charity's referrals, by dataset and record id.
@@ -30,17 +36,6 @@ LISTS: dict[str, tuple[str, str]] = {
 }
 PURPOSE = "research:modern-slavery"
 SMALL = 10  # cells below this are modelled but never published
-
-
-def histories_pipeline(names: list[str]) -> Pipeline:
-    """Person entity -> which lists named them -> how many people share each history."""
-    flags = ", ".join(f"MAX(CASE WHEN list = {literal(n)} THEN 1 ELSE 0 END) AS {n}"
-                      for n in names)
-    columns = ", ".join(names)
-    return Pipeline.of(
-        ("named", f"SELECT person, {flags} FROM mentions GROUP BY person"),
-        ("histories", f"SELECT {columns}, COUNT(*) AS people FROM named "
-                      f"GROUP BY {columns} ORDER BY {columns}"))
 
 
 def hub_captures(hub: Hub, actor: Actor, engine: Engine, purpose: str = PURPOSE
@@ -63,10 +58,30 @@ def hub_captures(hub: Hub, actor: Actor, engine: Engine, purpose: str = PURPOSE
         linked = ids.join(mine.select(["record_id", "entity_id"]), "record_id")
         parts.append(pa.table({"person": linked["entity_id"],
                                "list": pa.array([name] * linked.num_rows, pa.string())}))
-    names = list(present)
-    counts = engine.run(histories_pipeline(names), {"mentions": pa.concat_tables(parts)})
-    rows = np.column_stack([counts[n].to_numpy() for n in names])
-    return capture_table(names, rows, counts["people"].to_numpy())
+    return capture_counts(engine, list(present), pa.concat_tables(parts))
+
+
+def linkage_sweep(hub: Hub, engine: Engine, table: CaptureTable, *, method: str,
+                  threshold: float, thresholds: Sequence[float] = THRESHOLDS
+                  ) -> list[dict[str, Any]]:
+    """The estimate at each linkage threshold: the lists' person mentions scored again with
+    the hub's trained person model, among themselves, and clustered at each threshold.
+    Called after `hub_captures` has checked and audited the reads of these lists."""
+    params = model_parameters(hub, "person")
+    if params is None:
+        raise NotFound("no trained person model yet: run `commonground link run` first")
+    refs = {LISTS[name][0]: name for name in table.lists}
+    datasets, sources = lake_inputs(hub)
+    chosen = [d for d in datasets if d.ref in refs]
+    mentions = engine.run(mentions_pipeline("person", chosen),
+                          {d.table: sources[d.table] for d in chosen})
+    scored = resolve(mentions, PERSON, engine, model=params)
+    lists = pa.table({ID: mentions[ID], "list": pa.array(
+        [refs[r] for r in mentions[SOURCE].to_pylist()], pa.string())})
+    floor = min(PERSON.review_band[0], PERSON.threshold)
+    return threshold_sweep(engine, mentions, scored.pairs, lists, PERSON,
+                           names=table.lists, floor=floor, thresholds=thresholds,
+                           method=method, p_threshold=threshold)
 
 
 def published(table: CaptureTable) -> list[dict[str, Any]]:
@@ -81,16 +96,23 @@ def published(table: CaptureTable) -> list[dict[str, Any]]:
 
 def hub_prevalence(hub: Hub, actor: Actor, engine: Engine, *, method: str = "stepwise",
                    bootstrap: int = 1000, seed: int = 1234, threshold: float = 0.02,
-                   workers: int | None = None, compare: bool = False) -> dict[str, Any]:
-    """How many potential victims no list saw, from the hub's linked referrals (and, with
-    `compare`, every method side by side with its interval and the warnings)."""
+                   workers: int | None = None, compare: bool = False,
+                   linkage: bool = False,
+                   merges: Sequence[tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """How many potential victims no list saw, from the hub's linked referrals (with
+    `compare`, every method side by side with its interval and the warnings; with `linkage`,
+    the estimate at each linkage threshold; with `merges`, each list dropped and each group
+    merged)."""
     table = hub_captures(hub, actor, engine)
     found = report(table, method, bootstrap=bootstrap, seed=seed, threshold=threshold,
-                   workers=workers)
+                   workers=workers, merges=None if merges is None else list(merges))
     if compare:
         compared = compare_methods(table, bootstrap=bootstrap, seed=seed,
                                    threshold=threshold, workers=workers).to_dict()
         found = {**found, "methods": compared["methods"],
                  "warnings": sorted(set(found["warnings"]) | set(compared["warnings"]))}
+    if linkage:
+        found["linkage"] = linkage_sweep(hub, engine, table, method=method,
+                                         threshold=threshold)
     return {**found, "captures": published(table),
             "lists_from": {name: LISTS[name][0] for name in table.lists}}

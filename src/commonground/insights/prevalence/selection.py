@@ -34,6 +34,8 @@ from commonground.insights.prevalence.model import (
     design,
     fit_design,
     fit_model,
+    overlap,
+    pair_name,
 )
 from commonground.insights.prevalence.stepwise import THRESHOLD, stepwise
 from commonground.insights.prevalence.tables import CaptureTable, capture_table
@@ -223,6 +225,7 @@ def compare_methods(
         f"AIC and BIC are left out: they search every model, offered for at most "
         f"{MAX_EXHAUSTIVE_LISTS} lists, and this table has {len(table.lists)}"
     ]  # fmt: skip
+    notes += overlap_notes(table)
     return Comparison(table.lists, table.observed, results, tuple(notes + method_warnings(results)))
 
 
@@ -338,14 +341,36 @@ def report(
     seed: int = 1234,
     threshold: float = THRESHOLD,
     workers: int | None = None,
+    merges: tuple[tuple[str, ...], ...] | list[tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
-    """One method's answer as a flat dict: observed, estimate, ci95, ci80, terms, warnings."""
+    """One method's answer as a flat dict: observed, estimate, ci95, ci80, terms, warnings;
+    with `merges` (even empty), also the stepwise `sensitivity` to each list dropped and to
+    each group of lists merged."""
     result = method_result(
         table, method, bootstrap=bootstrap, seed=seed, threshold=threshold, workers=workers
     )
-    return {
+    found = {
         "lists": list(table.lists),
         "observed": table.observed,
         **result.to_dict(),
-        "warnings": method_warnings((result,)),
+        "never_overlap": never_overlap(table),
+        "warnings": overlap_notes(table) + method_warnings((result,)),
     }
+    if merges is not None:
+        found["sensitivity"] = [v.to_dict() for v in sensitivity(table, merges, threshold)]
+    return found
+
+
+def never_overlap(table: CaptureTable) -> list[str]:
+    """Pairs of lists that share no case: a model with their term fits it at −∞."""
+    return [pair_name(table, pair) for pair in all_pairs(len(table.lists))
+            if overlap(table, pair) == 0]
+
+
+def overlap_notes(table: CaptureTable) -> list[str]:
+    empty, pairs = len(never_overlap(table)), len(all_pairs(len(table.lists)))
+    if not empty:
+        return []
+    return [f"{empty} of {pairs} pairs of lists share no case: a model with one of their terms "
+            "drops the cells holding both lists (the term is -inf), and each such model is "
+            "checked for an estimate before it is fitted"]

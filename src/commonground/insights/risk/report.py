@@ -76,14 +76,26 @@ def _estimates(methods: list[dict[str, Any]]) -> Any:
         base.mark_rule().encode(y="method:N", x="low:Q", x2="high:Q")
 
 
+def _by_threshold(sweep: list[dict[str, Any]]) -> Any:
+    rows = [{"threshold": r["threshold"], "estimate": r["estimate"], "people seen": r["observed"]}
+            for r in sweep if r["estimate"] is not None]
+    long = pd.DataFrame(rows).melt("threshold", var_name="count", value_name="people")
+    return alt.Chart(long, title="The estimate by linkage threshold: false non-links (high "
+                     "thresholds) inflate it, false links (low) deflate it").mark_line(
+        point=True).encode(x="threshold:Q", y="people:Q", color="count:N")
+
+
 def write_report(report: dict[str, Any], path: Path,
-                 estimates: list[dict[str, Any]] | None = None) -> Path:
+                 estimates: list[dict[str, Any]] | None = None,
+                 by_threshold: list[dict[str, Any]] | None = None) -> Path:
     """Write the uplift report (with `models` and `fairness`, as judged on a truth), and the
-    dark figure's estimates by method when given."""
+    dark figure's estimates by method and by linkage threshold when given."""
     charts = [_precision_curve(report["models"]), _uplift(report), _shapley(report),
               _calibration(report["models"]), _districts(report["fairness"])]
     if estimates and any(m["estimate"] is not None for m in estimates):
         charts.append(_estimates(estimates))
+    if by_threshold and any(r["estimate"] is not None for r in by_threshold):
+        charts.append(_by_threshold(by_threshold))
     chart = alt.vconcat(*charts,
                         title="Modern slavery: addresses at risk and what each partner adds")
     path = Path(path)
