@@ -51,6 +51,26 @@ def test_one_file_is_deduplicated(tmp_path: Path) -> None:
     with get_engine("duckdb") as engine:
         linked = link_files([path], "id", engine, pseudonymised=True)
     assert linked.clusters.num_rows == 60
+    # Records i and i + 30 are the same person, and nobody else is.
+    cluster = dict(zip(linked.clusters["id"].to_pylist(),
+                       linked.clusters["cluster_id"].to_pylist(), strict=True))
+    assert all(cluster[str(i)] == cluster[str(i + 30)] for i in range(30))
+    assert len(set(cluster.values())) == 30
+
+
+def test_a_file_too_small_to_train_still_links(tmp_path: Path) -> None:
+    # Three copies of one person: Splink refuses to estimate the prior (more certain matches
+    # than the recall allows) and EM would learn that agreeing means nothing.
+    path = tmp_path / "three.csv"
+    path.write_text("rec_id,given_name,surname,dob,postcode\n"
+                    "a1,john,smith,19800101,CM1 1AA\na2,john,smith,19800101,CM1 1AA\n"
+                    "a3,jon,smith,19800101,CM1 1AA\nb1,mary,jones,19750505,SS1 2BB\n")
+    with get_engine("duckdb") as engine:
+        linked = link_files([path], "rec_id", engine, pseudonymised=True)
+    cluster = dict(zip(linked.clusters["id"].to_pylist(),
+                       linked.clusters["cluster_id"].to_pylist(), strict=True))
+    assert cluster["a1"] == cluster["a2"] == cluster["a3"] != cluster["b1"]
+    assert linked.summary()["trained_on"] == 0
 
 
 # Headers as agencies' systems write them, and what each should be read as.

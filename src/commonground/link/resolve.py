@@ -49,15 +49,25 @@ def pair_key(left: str, right: str) -> tuple[str, str]:
     return (left, right) if left <= right else (right, left)
 
 
-def _train(linker: Any, spec: ModelSpec, seed: int, max_pairs: float) -> None:
+def _train(linker: Any, spec: ModelSpec, seed: int, max_pairs: float, *,
+           prior_only: bool = False) -> None:
+    """Estimate the prior, u by random sampling and m by EM; with `prior_only` (a file too
+    small for the rest), the prior alone beside the spec's default m and u."""
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        list(spec.deterministic), recall=spec.deterministic_recall)
     settings = linker._settings_obj
+    try:
+        training.estimate_probability_two_random_records_match(
+            list(spec.deterministic), recall=spec.deterministic_recall)
+    except ValueError:
+        # A tiny file whose records nearly all match: more near-certain pairs than the stated
+        # recall allows (Splink refuses). Say a match is as likely as not; EM then refines.
+        settings._probability_two_random_records_match = 0.5
     # With no near-certain pair at all (a small file) the estimate is 0, which no weight can
     # express: fall back to one match per ten thousand pairs.
     if not settings._probability_two_random_records_match > 0:
         settings._probability_two_random_records_match = 1e-4
+    if prior_only:
+        return
     training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     from splink.internals.exceptions import EMTrainingException
 
@@ -171,6 +181,10 @@ def _sample(mentions: pa.Table, size: int, seed: int) -> pa.Table:
 # random sample of this size, then scores every pair. Training blocks on name and on date of
 # birth, whose candidate pairs grow with the square of the mentions.
 TRAINING_SAMPLE = 150_000
+# Below this many mentions (fewer than 435 pairs) there are too few random pairs to estimate u
+# and too few matches for EM (three copies of one record would teach it that agreeing means
+# nothing): only the prior is estimated, beside the spec's own default m and u.
+MIN_TRAINING = 30
 
 
 def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
@@ -200,8 +214,9 @@ def resolve(mentions: pa.Table, spec: ModelSpec, engine: Engine, *,
         clock = time.perf_counter()
         linker = Linker(frame, settings, log_level=logging.ERROR)
         if trained and "trained_on" not in figures:
-            _train(linker, spec, seed, max_pairs)
-            figures["trained_on"] = mentions.num_rows
+            small = mentions.num_rows < MIN_TRAINING
+            _train(linker, spec, seed, max_pairs, prior_only=small)
+            figures["trained_on"] = 0 if small else mentions.num_rows
         figures["train_seconds"] = round(training + time.perf_counter() - clock, 2)
         clock = time.perf_counter()
         low = spec.review_band[0]
