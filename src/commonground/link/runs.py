@@ -100,8 +100,9 @@ def _listed(unlinkable: pa.Table) -> dict[str, Any]:
 
 
 def _with_singletons(clusters: pa.Table, ids: pa.ChunkedArray) -> pa.Table:
-    alone = pa.table({ID: ids.cast(pa.string()), "cluster": ids.cast(pa.string())})
-    return pa.concat_tables([clusters.select([ID, "cluster"]), alone])
+    linked = clusters.select([ID, "cluster"])
+    alone = pa.table({ID: ids, "cluster": ids}).cast(linked.schema)
+    return pa.concat_tables([linked, alone])
 
 
 def _issued(hub: Hub, kind: str) -> int:
@@ -143,7 +144,9 @@ def link_kind(hub: Hub, actor: Actor, engine: Engine, kind: EntityKind, *,
               max_pairs: float = 1e6) -> dict[str, Any]:
     spec = SPECS[kind]
     mentions = hub_mentions(hub, engine, kind)
-    unlinkable = _unlinkable(hub, engine, kind)
+    # Spark's and DuckDB's string types differ (string, large_string): one schema for both.
+    unlinkable = _unlinkable(hub, engine, kind).select(list(KEYS)).cast(
+        mentions.select(list(KEYS)).schema)
     if mentions.num_rows == 0:  # nothing to train or link on: no index is written
         return {"mentions": unlinkable.num_rows, "entities": 0,
                 "unlinkable": _listed(unlinkable)}
