@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from commonground import __version__
 from commonground.address import Gazetteer
+from commonground.address.gazetteer import file_sha256
 from commonground.contribute.contract import Contract
 from commonground.contribute.keys import PartnershipKey
 from commonground.contribute.profile import profile_table
@@ -60,14 +61,6 @@ FULL_QUARANTINE = "quarantine-full.csv"
 def contract_hash(contract: Contract) -> str:
     canonical = json.dumps(contract.raw, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
