@@ -18,7 +18,7 @@ test: setup
 # Debian packages (Java for Spark, PostgreSQL tools) and the virtualenv with every package.
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/setup.sh
+$(STAMP): pyproject.toml scripts/setup.sh scripts/assets.sh web/package-lock.json
 	bash scripts/setup.sh $(VENV)
 	touch $(STAMP)
 

@@ -52,9 +52,15 @@ if ! command -v chromium >/dev/null; then
   apt_install chromium || echo "setup: chromium not installed; browser tests will say so" >&2
 fi
 
+# Node.js and npm for the web app's front-end assets (GOV.UK Frontend, Leaflet, Vega-Lite).
+if ! command -v npm >/dev/null; then
+  apt_install nodejs npm
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet -e '.[spark,dev]'
+bash scripts/assets.sh
 echo "setup: ready ($("$VENV/bin/python" --version), java $(java_major))" >&2

@@ -107,7 +107,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
-    """Serve the web app (researchers' workspaces) for the hub."""
+    """Serve the web app (a page for every role) and the API for partners' platforms."""
     import uvicorn
 
     from commonground.server import create_app
@@ -115,7 +115,9 @@ def serve(
 
     open_hub(hub).close()  # a clear error now rather than on the first request
     err.print(f"CommonGround on http://{host}:{port}/ (hub {hub}); Ctrl-C to stop")
-    uvicorn.run(create_app(hub), host=host, port=port, log_level="warning")
+    # Behind a TLS proxy on this machine, X-Forwarded-Proto makes cookies Secure.
+    uvicorn.run(create_app(hub), host=host, port=port, log_level="warning",
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
 
 
 def _mount() -> None:

@@ -202,6 +202,7 @@ PROBES: dict[str, Probe] = {
     "person.list": lambda f, h, a, w, t: f(h, a),
     "token.issue": lambda f, h, a, w, t: f(h, "target", actor=a),
     "token.revoke": lambda f, h, a, w, t: f(h, a, "target"),
+    "password.set": lambda f, h, a, w, t: f(h, a, "target", "correct horse battery staple"),
     "agreement.draft": lambda f, h, a, w, t: f(h, a, agreement("new-sharing")),
     "agreement.amend": lambda f, h, a, w, t: f(h, a, {**agreement(), "title": "Amended"}),
     "agreement.sign": lambda f, h, a, w, t: f(h, a, "matrix-sharing"),

@@ -161,7 +161,8 @@ def test_the_server_answers_each_kind_with_its_status(client: TestClient,
 
 def test_a_page_that_needs_a_sign_in_redirects_to_the_login(client: TestClient) -> None:
     page = client.get("/boom/AuthenticationFailed", follow_redirects=False)
-    assert page.status_code == 303 and page.headers["location"] == "/login"
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login?next=/boom/AuthenticationFailed"
     assert client.get("/boom/NotFound").status_code == 404
 
 

@@ -7,6 +7,7 @@ be added without one (while the hub has no people).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +39,7 @@ from commonground.governance import (
     list_agreements,
     list_organisations,
     revoke_agreement,
+    set_password,
     sign_agreement,
     verify_audit,
 )
@@ -124,6 +126,23 @@ def user_token(
     with opened_hub(hub) as opened:
         token = issue_token(opened, username, actor=acting_as(opened, acting))
     emit({"username": username, "token": token}, as_json, key_values("Token issued"))
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="Whose web sign-in password.")],
+    stdin: Annotated[bool, typer.Option(
+        "--stdin", help="Read the password from standard input (for scripts).")] = False,
+    hub: HubOption = Path("hub"),
+    acting: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a web sign-in password (your own, or as an admin someone else's); ends their sessions."""
+    password = (sys.stdin.readline().rstrip("\n") if stdin else
+                typer.prompt("New password", hide_input=True, confirmation_prompt=True))
+    with opened_hub(hub) as opened:
+        set_password(opened, acting_as(opened, acting), username, password)
+    emit({"username": username, "password_set": True}, as_json, key_values("Password set"))
 
 
 # --- agreements ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from commonground.demo.accounts import stage_accounts
 from commonground.demo.context import DEMO_MARKER, DemoContext, Progress
 from commonground.demo.contribute import stage_contribute
 from commonground.demo.hub import stage_hub
@@ -54,6 +55,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("research", stage_research),
     ("insights", stage_insights),
     ("modern_slavery", stage_modern_slavery),
+    ("accounts", stage_accounts),
 ]
 
 

@@ -5,6 +5,13 @@ touches data; `require` writes the decision to the hash-chained audit log either
 `OPERATIONS` is the registry of every operation of every room, with its policy action.
 """
 
+from commonground.governance.accounts import (
+    session_actor,
+    set_password,
+    sign_in,
+    sign_in_external,
+    sign_out,
+)
 from commonground.governance.actors import ROLES, Actor, actor_for
 from commonground.governance.agreements import (
     STATUSES,
@@ -100,6 +107,11 @@ __all__ = [
     "require",
     "revoke_agreement",
     "revoke_tokens",
+    "session_actor",
+    "set_password",
+    "sign_in",
+    "sign_in_external",
+    "sign_out",
     "set_roles",
     "sign_agreement",
     "verify_audit",

@@ -108,6 +108,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("person.list", f"{_GOV}:list_people", "person.manage", "person"),
     _op("token.issue", f"{_GOV}:issue_token", "person.manage", "person", cli="user token",
         condition=Condition.SELF, **W),
+    _op("password.set", f"{_GOV}:set_password", "person.manage", "person",
+        cli="user password", condition=Condition.SELF, **W),
     _op("token.revoke", f"{_GOV}:revoke_tokens", "person.manage", "person",
         condition=Condition.SELF, **W),
     _op("agreement.draft", f"{_GOV}:draft_agreement", "agreement.draft", "agreement",
@@ -221,6 +223,11 @@ OPERATIONS: tuple[Operation, ...] = (
 NEEDS_NO_ACTOR: dict[str, str] = {
     f"{_GOV}:actor_for": "establishes who is acting from a user name on the hub's own machine",
     f"{_GOV}:authenticate": "establishes who is acting from an API token",
+    f"{_GOV}:sign_in": "establishes who is acting from a user name and password (audited)",
+    f"{_GOV}:sign_in_external": "establishes who is acting from an identity provider's "
+                                "vouched e-mail (audited)",
+    f"{_GOV}:session_actor": "establishes who is acting from a web session id",
+    f"{_GOV}:sign_out": "ends the caller's own web session (audited)",
     f"{_GOV}:list_organisations": "the partners' names are public: every agreement names them",
     f"{_GOV}:refresh_expiry": "a clock job: marks agreements past their end date as expired; "
                               "reads no data",

@@ -86,4 +86,6 @@ class OutputReview(Base):
     reviewer: Mapped[str] = mapped_column(String(64))
     decision: Mapped[str] = mapped_column(String(16))  # approve | return | reject
     comment: Mapped[str] = mapped_column(Text, default="")
+    # private: for the output checkers only; public: shown to the researcher too (as in Airlock)
+    comment_visibility: Mapped[str] = mapped_column(String(8), default="private")
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,75 +1,148 @@
-"""Routes for researchers' workspaces; every route names who may use it (`ROUTE_RULES`).
+"""The web app: pages for every role and the API for scripts and partners' platforms.
 
-The app holds no logic of its own: it authenticates, then calls the research room, which
-checks the policy and audits, exactly as the CLI does.
+The app holds no logic of its own. Each route authenticates the caller (`web`), calls one
+operation of a room's public API, which checks the policy and audits exactly as it does for
+the CLI, and renders the result as a page or JSON. Every route is listed against its
+operation in the registry (`governance.operations`), or in `NOT_OPERATION_ROUTES` with why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from pydantic import BaseModel
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonground.engines import EngineError, EngineUnavailable
 from commonground.errors import CommonGroundError, status_of
-from commonground.governance import Actor, record
-from commonground.governance.policy import Resource
-from commonground.research import list_projects, query_workspace, workspace_views
-from commonground.server import pages
-from commonground.server.auth import COOKIE, actor_of
-from commonground.store import open_hub
-from commonground.store.hub import Hub, HubError
+from commonground.governance.accounts import IDLE_MINUTES
+from commonground.server.jobs import Jobs
+from commonground.server.render import render
+from commonground.server.routes import auth, home, jobs, research
+from commonground.store.hub import HubError
 
-MAX_ROWS_SHOWN = 1000
+STATIC = Path(__file__).parent / "static"
 
-# Every route and who may use it; a test checks that no route is missing from this table.
-ROUTE_RULES: dict[str, str] = {
-    "/": "anyone (redirects)",
-    "/login": "anyone (GET form, POST token)",
-    "/logout": "anyone",
-    "/research": "signed in; lists projects (project.read)",
-    "/research/{slug}": "signed in; a researcher named on the active project",
-    "/api/projects/{slug}/views": "Bearer or cookie; workspace.query on the active project",
-    "/api/projects/{slug}/query": "Bearer or cookie; workspace.query on the active project",
+# Web routes that are not operations on the hub's data, and why.
+NOT_OPERATION_ROUTES: dict[str, str] = {
+    "GET /": "the home page: links to the sections the caller's roles use",
+    "GET /login": "the sign-in form",
+    "POST /login": "signing in (governance.accounts.sign_in, audited)",
+    "POST /logout": "signing out (governance.accounts.sign_out, audited)",
+    "GET /api/docs": "the API's documentation",
+    "GET /docs/oauth2-redirect": "FastAPI's documentation helper",
+    "GET /api/docs/oauth2-redirect": "FastAPI's documentation helper",
+    "GET /api/openapi.json": "the API's OpenAPI schema",
+    "GET /api/jobs/{job_id}": "a background job's status, for who started it only; the job's "
+                              "work is an operation, checked when it ran",
 }
 
+# Pages may load only this site's own scripts and styles: no CDN, no inline script. Vega
+# compiles its expressions with Function(), hence 'unsafe-eval'; Leaflet and Vega set inline
+# styles on the elements they draw, hence 'unsafe-inline' for styles only.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
+           (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
 
-class Query(BaseModel):
-    sql: str
+
+class SecurityHeaders:
+    """Adds the security headers to every response (pure ASGI: no buffering of bodies)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + HEADERS
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
-def create_app(hub_path: Path) -> FastAPI:
-    app = FastAPI(title="CommonGround", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/api/openapi.json")
+def served_routes(app: FastAPI) -> dict[str, Any]:
+    """Every "METHOD /path" the app serves (HEAD aside), with its route object.
 
-    @contextmanager
-    def hub_session() -> Iterator[Hub]:
-        hub = open_hub(hub_path)
-        try:
-            yield hub
-        finally:
-            hub.close()
+    FastAPI 0.16x keeps included routers as nodes of their own; this walks them (the app
+    mounts its routers without prefixes).
+    """
+    found: dict[str, Any] = {}
 
-    def hub_dep() -> Iterator[Hub]:
-        with hub_session() as hub:
-            yield hub
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            nested = getattr(route, "original_router", None)
+            if nested is not None:
+                walk(nested.routes)
+                continue
+            for method in getattr(route, "methods", None) or ():
+                if method != "HEAD":
+                    found[f"{method} {route.path}"] = route
 
-    def actor_dep(request: Request, hub: Hub = Depends(hub_dep)) -> Actor:  # noqa: B008
-        return actor_of(hub, request)
+    walk(list(app.router.routes))
+    return found
 
-    def error_response(request: Request, status_code: int, message: str) -> Any:
-        if status_code == 401 and not request.url.path.startswith("/api/"):
-            return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", "").split(",")[0]
+
+
+def _error(request: Request, status_code: int, message: str) -> Any:
+    if _wants_json(request):
         return JSONResponse({"error": message}, status_code)
+    if status_code == status.HTTP_401_UNAUTHORIZED:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status.HTTP_303_SEE_OTHER)
+    titles = {403: "You cannot do this", 404: "Page not found", 409: "This cannot be done now",
+              429: "Too many attempts"}
+    title = titles.get(status_code, "Sorry, there is a problem with the service"
+                       if status_code >= 500 else "There is a problem")
+    return render(request, "error.html", None, status_code=status_code, title=title,
+                  message=message)
+
+
+def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
+    runner = Jobs(Path(hub_path))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runner.abandon_unfinished()
+        yield
+        runner.shutdown()
+
+    app = FastAPI(title="CommonGround", lifespan=lifespan, version="1", docs_url="/api/docs",
+                  redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="The hub's operations for scripts and partners' platforms. "
+                              "Send an API token as `Authorization: Bearer cg_...`.")
+    app.state.hub_path = Path(hub_path)
+    app.state.idle_minutes = idle_minutes
+    app.state.jobs = runner
+    app.state.oidc_name = None
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Any:
-        return error_response(request, exc.status_code, exc.detail)
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors()[:5])
+        return _error(request, status.HTTP_422_UNPROCESSABLE_ENTITY, problems)
 
     # The one mapping from our errors to HTTP: each carries its status (`commonground.errors`);
     # the store's and engines' errors carry it too, as plain attributes. A 5xx is the hub's own
@@ -77,58 +150,16 @@ def create_app(hub_path: Path) -> FastAPI:
     async def domain_error(request: Request, exc: Exception) -> Any:
         _, http_status = status_of(exc) or (1, status.HTTP_500_INTERNAL_SERVER_ERROR)
         message = str(exc) if http_status < 500 else "the hub cannot serve this request now"
-        return error_response(request, http_status, message)
+        return _error(request, http_status, message)
 
     for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable):
         app.add_exception_handler(kind, domain_error)
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/research", status.HTTP_303_SEE_OTHER)
-
-    @app.get("/login", response_class=HTMLResponse)
-    def login_form(error: str = "") -> str:
-        return pages.login(error)
-
-    @app.post("/login")
-    def login(token: str = Form(...), hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
-        try:
-            from commonground.governance import AuthenticationFailed, authenticate
-
-            actor = authenticate(hub, token.strip())
-        except AuthenticationFailed:
-            return HTMLResponse(pages.login("That token is not valid."), 401)
-        record(hub, actor, "login", Resource("hub", name="web"), "allowed")
-        response = RedirectResponse("/research", status.HTTP_303_SEE_OTHER)
-        response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
-        return response
-
-    @app.get("/logout")
-    def logout() -> RedirectResponse:
-        response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
-        response.delete_cookie(COOKIE)
-        return response
-
-    @app.get("/research", response_class=HTMLResponse)
-    def research(actor: Actor = Depends(actor_dep), hub: Hub = Depends(hub_dep)) -> str:  # noqa: B008
-        return pages.projects(actor, list_projects(hub, actor, mine=True))
-
-    @app.get("/research/{slug}", response_class=HTMLResponse)
-    def workspace_page(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
-                       hub: Hub = Depends(hub_dep)) -> str:  # noqa: B008
-        return pages.workspace(actor, slug, workspace_views(hub, actor, slug))
-
-    @app.get("/api/projects/{slug}/views")
-    def api_views(slug: str, actor: Actor = Depends(actor_dep),  # noqa: B008
-                  hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
-        return {"views": workspace_views(hub, actor, slug)}
-
-    @app.post("/api/projects/{slug}/query")
-    def api_query(slug: str, query: Query, actor: Actor = Depends(actor_dep),  # noqa: B008
-                  hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
-        table = query_workspace(hub, actor, slug, query.sql)
-        rows = table.slice(0, MAX_ROWS_SHOWN).to_pylist()
-        return {"columns": table.column_names, "rows": rows, "row_count": table.num_rows,
-                "truncated": table.num_rows > MAX_ROWS_SHOWN}
-
+    for router in (auth.router, home.router, jobs.router, research.router):
+        app.include_router(router)
+    if (STATIC / "vendor" / "govuk" / "assets").exists():
+        # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
+        app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
+                  name="assets")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

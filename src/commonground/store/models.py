@@ -92,6 +92,27 @@ class Run(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class Job(Base):
+    """Long work (upload and validation, link runs, risk builds) run in the background.
+
+    The web app starts a job and returns at once; its status and progress live here, so a
+    closed browser does not stop it and any page or script can poll it.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))  # the operation: contribution.create, ...
+    owner: Mapped[str] = mapped_column(String(64))  # the username who started it
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    progress: Mapped[float] = mapped_column(default=0.0)  # 0..1
+    message: Mapped[str] = mapped_column(String(500), default="")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class Contribution(Base):
     """One upload: who sent which file under which agreement, and what became of its rows."""
 
