@@ -134,7 +134,7 @@ OPERATIONS: tuple[Operation, ...] = (
         cli="contribute", **W),
     _op("contribution.submit", f"{_CON}:submit", "contribution.create", "dataset", **W),
     _op("catalogue.read", f"{_CON}:catalogue", "catalogue.read", "catalogue",
-        cli="catalogue"),
+        cli="catalogue", routes=("GET /catalogue",)),
     _op("retention.run", f"{_CON}:run_retention", "retention.run", "dataset",
         condition=Condition.OWN_ORGANISATION, cli="retention run", **W),
     _op("erasure.request", f"{_CON}:erase_person", "erasure.request", "dataset", cli="erase",

@@ -25,7 +25,7 @@ from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.render import render
-from commonground.server.routes import auth, home, jobs, research
+from commonground.server.routes import auth, catalogue, home, jobs, research
 from commonground.store.hub import HubError
 
 STATIC = Path(__file__).parent / "static"
@@ -155,7 +155,7 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable):
         app.add_exception_handler(kind, domain_error)
 
-    for router in (auth.router, home.router, jobs.router, research.router):
+    for router in (auth.router, home.router, jobs.router, research.router, catalogue.router):
         app.include_router(router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
