@@ -25,8 +25,17 @@ from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.render import render
-from commonground.server.routes import auth, catalogue, home, jobs, research
+from commonground.server.routes import (
+    api_contribute,
+    api_governance,
+    auth,
+    catalogue,
+    home,
+    jobs,
+    research,
+)
 from commonground.store.hub import HubError
+from commonground.store.lake import InvalidSlug
 
 STATIC = Path(__file__).parent / "static"
 
@@ -152,11 +161,13 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
         message = str(exc) if http_status < 500 else "the hub cannot serve this request now"
         return _error(request, http_status, message)
 
-    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable):
+    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable, InvalidSlug):
         app.add_exception_handler(kind, domain_error)
 
     for router in (auth.router, home.router, jobs.router, research.router, catalogue.router):
         app.include_router(router)
+    app.include_router(api_governance.router)
+    app.include_router(api_contribute.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
