@@ -25,7 +25,7 @@ from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.render import render
-from commonground.server.routes import auth, home, jobs, research
+from commonground.server.routes import approvals, auth, checking, home, jobs, research
 from commonground.store.hub import HubError
 
 STATIC = Path(__file__).parent / "static"
@@ -157,6 +157,8 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
 
     for router in (auth.router, home.router, jobs.router, research.router):
         app.include_router(router)
+    app.include_router(approvals.router)
+    app.include_router(checking.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
