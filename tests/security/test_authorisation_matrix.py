@@ -245,6 +245,7 @@ PROBES: dict[str, Probe] = {
                                               spec={"view": "police_complaints",
                                                     "rows": ["Complaint"]}),
     "output.check": lambda f, h, a, w, t: f(h, a, w.output),
+    "output.list": lambda f, h, a, w, t: f(h, a),
     "output.submit": lambda f, h, a, w, t: f(h, a, w.pending_output),
     "output.withdraw": lambda f, h, a, w, t: f(h, a, w.pending_output),
     "output.review": lambda f, h, a, w, t: f(h, a, w.output, "approve"),

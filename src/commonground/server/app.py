@@ -28,8 +28,10 @@ from commonground.server.render import render
 from commonground.server.routes import (
     api_contribute,
     api_governance,
+    approvals,
     auth,
     catalogue,
+    checking,
     home,
     jobs,
     research,
@@ -168,6 +170,8 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
         app.include_router(router)
     app.include_router(api_governance.router)
     app.include_router(api_contribute.router)
+    app.include_router(approvals.router)
+    app.include_router(checking.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
