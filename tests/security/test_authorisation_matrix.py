@@ -217,6 +217,8 @@ PROBES: dict[str, Probe] = {
         f, h, a, "police/complaints", w.template.parent / "complaints.csv", key=_key(w)),
     "contribution.submit": lambda f, h, a, w, t: _engine_call(
         f, h, a, "police/complaints", _package(w)),
+    "contribution.list": lambda f, h, a, w, t: f(h, a, "police/complaints"),
+    "contribution.report": lambda f, h, a, w, t: f(h, a, "police/complaints", 1),
     "catalogue.read": lambda f, h, a, w, t: f(h, a),
     "retention.run": lambda f, h, a, w, t: f(h, a),
     "erasure.request": lambda f, h, a, w, t: _engine_call(

@@ -32,9 +32,11 @@ from commonground.server.routes import (
     auth,
     catalogue,
     checking,
+    governance,
     home,
     jobs,
     research,
+    steward,
 )
 from commonground.store.hub import HubError
 from commonground.store.lake import InvalidSlug
@@ -53,6 +55,11 @@ NOT_OPERATION_ROUTES: dict[str, str] = {
     "GET /api/openapi.json": "the API's OpenAPI schema",
     "GET /api/jobs/{job_id}": "a background job's status, for who started it only; the job's "
                               "work is an operation, checked when it ran",
+    "GET /steward/jobs/{job_id}": "an upload's job page, for who started it only (as "
+                                  "GET /api/jobs/{job_id}); the job ran contribution.create",
+    "GET /steward/erasure": "the erasure request form; posting it is erasure.request",
+    "GET /governance/retention": "the retention confirmation form; posting it is "
+                                 "retention.run",
 }
 
 # Pages may load only this site's own scripts and styles: no CDN, no inline script. Vega
@@ -172,6 +179,8 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     app.include_router(api_contribute.router)
     app.include_router(approvals.router)
     app.include_router(checking.router)
+    app.include_router(steward.router)
+    app.include_router(governance.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
