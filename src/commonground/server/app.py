@@ -25,7 +25,7 @@ from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.render import render
-from commonground.server.routes import auth, home, jobs, research
+from commonground.server.routes import analysis, auth, board, home, jobs, research
 from commonground.store.hub import HubError
 
 STATIC = Path(__file__).parent / "static"
@@ -42,6 +42,9 @@ NOT_OPERATION_ROUTES: dict[str, str] = {
     "GET /api/openapi.json": "the API's OpenAPI schema",
     "GET /api/jobs/{job_id}": "a background job's status, for who started it only; the job's "
                               "work is an operation, checked when it ran",
+    "GET /analysis": "the analyst's start page: links to the analyst's pages",
+    "GET /api/geography/lsoa.geojson": "public geography: Essex's LSOA boundaries (ONS Open "
+                                       "Geography, Open Government Licence), no hub data",
 }
 
 # Pages may load only this site's own scripts and styles: no CDN, no inline script. Vega
@@ -157,6 +160,9 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
 
     for router in (auth.router, home.router, jobs.router, research.router):
         app.include_router(router)
+    app.include_router(analysis.router)
+    app.include_router(board.router)
+    app.include_router(board.geography)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
