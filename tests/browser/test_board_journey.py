@@ -52,3 +52,9 @@ def test_a_board_member_sees_what_each_partner_adds_and_the_map(
     page.click("text=The dark figure")
     page.wait_for_selector("#methods")
     snap(page, "dark-figure")
+
+    page.click("nav[aria-label='Partnership pages'] >> text=Trials")
+    page.locator("table a.govuk-link").first.click()
+    page.locator("#trial-chart svg").wait_for()
+    assert page.locator("#evaluations tbody tr").count() >= 1
+    snap(page, "trial")

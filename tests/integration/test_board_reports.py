@@ -8,6 +8,8 @@ import shutil
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -90,17 +92,33 @@ def test_the_board_cannot_reach_record_level_pages(client: TestClient, tokens: d
     assert response.status_code == 403
 
 
-def test_the_board_cannot_publish_a_pack(client: TestClient, tokens: dict[str, str]) -> None:
-    hub_before = client.post("/analysis/board-pack", headers=as_(tokens, "board-chair"),
-                             follow_redirects=False)
-    assert hub_before.status_code == 303  # the job starts; the operation refuses inside it
-    job = client.get("/api/jobs/1", headers=as_(tokens, "board-chair"))
-    for _ in range(50):
-        if job.json()["status"] in ("done", "failed"):
-            break
+def _finished(client: TestClient, headers: dict[str, str], location: str) -> dict[str, Any]:
+    job_id = parse_qs(urlsplit(location).query)["job"][0]
+    for _ in range(300):
+        job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
+        if job["status"] in ("done", "failed"):
+            return dict(job)
         time.sleep(0.1)
-        job = client.get("/api/jobs/1", headers=as_(tokens, "board-chair"))
-    assert job.json()["status"] == "failed" and job.json()["error"]["status"] == 403
+    raise AssertionError("the job did not finish")
+
+
+def test_the_board_cannot_publish_a_pack(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = as_(tokens, "board-chair")
+    started = client.post("/analysis/board-pack", headers=headers, follow_redirects=False)
+    assert started.status_code == 303  # the job starts; the operation refuses inside it
+    job = _finished(client, headers, started.headers["location"])
+    assert job["status"] == "failed" and job["error"]["status"] == 403
+
+
+def test_an_analyst_publishes_the_next_pack(client: TestClient, tokens: dict[str, str]
+                                           ) -> None:
+    headers = as_(tokens, "police-analyst")
+    started = client.post("/analysis/board-pack", headers=headers, follow_redirects=False)
+    assert started.status_code == 303
+    job = _finished(client, headers, started.headers["location"])
+    assert job["status"] == "done" and job["result"]["report"] >= 2
+    page = client.get("/board/partners", headers=as_(tokens, "board-chair")).text
+    assert f"board pack {job['result']['report']}" in page
 
 
 def test_counts_per_area_under_ten_are_never_published(hub_path: Path) -> None:

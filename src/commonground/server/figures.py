@@ -186,3 +186,21 @@ def trial_rows(evaluations: list[dict[str, Any]]) -> list[list[str]]:
             f"{effect:+.0%}" if isinstance(effect, int | float) else "—",
             str(e.get("created_at", ""))[:10]])
     return rows
+
+
+def trial_chart(evaluations: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Each evaluation's relative effect with its 95% interval (none if none reports one)."""
+    rows = []
+    for e in evaluations:
+        primary = (e.get("result") or {}).get("primary") or {}
+        effect = primary.get("relative_effect")
+        if isinstance(effect, int | float):
+            rows.append({"label": f"{e.get('method', '')} (evaluation {e.get('id')})",
+                         "value": effect, "low": primary.get("relative_ci_low"),
+                         "high": primary.get("relative_ci_high")})
+    if not rows:
+        return None
+    spec = _interval_chart("Each evaluation's relative effect on the outcome, with 95% "
+                           "intervals (0 is no effect)", rows, "relative effect")
+    spec["layer"][0]["encoding"]["x"]["axis"] = {"format": "+~%"}
+    return spec

@@ -14,12 +14,18 @@ from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import RedirectResponse
 
 from commonground.engines import get_engine
-from commonground.errors import InvalidInput
+from commonground.errors import InvalidInput, NotFound
 from commonground.insights.evaluation import list_evaluations, list_interventions
 from commonground.insights.reports import publish_board_report, report_lsoa_counts
 from commonground.insights.risk import OUTCOMES, explain_address, read_list, record_visit
 from commonground.link import decide_review, pending_reviews
-from commonground.server.figures import lsoa_page_data, review_chart, risk_chart, trial_rows
+from commonground.server.figures import (
+    lsoa_page_data,
+    review_chart,
+    risk_chart,
+    trial_chart,
+    trial_rows,
+)
 from commonground.server.jobs import Report
 from commonground.server.render import render
 from commonground.server.web import Caller, caller_dep, form_caller, hub_dep
@@ -56,8 +62,9 @@ def _errors(request: Request) -> list[tuple[str, str]]:
 
 @router.get("/analysis")
 def analysis(request: Request, caller: Caller = Depends(caller_dep)) -> Any:  # noqa: B008
+    job = request.query_params.get("job", "")
     return render(request, "analysis/index.html", caller, title="Analysis",
-                  notice=_notice(request))
+                  notice=_notice(request), job=job if job.isdigit() else "")
 
 
 def _bayes_factor(weight: float) -> str:
@@ -153,7 +160,11 @@ def visit(list_id: int, address_id: str, outcome: Annotated[str, Form()] = "",
 @router.get("/analysis/hotspots")
 def hotspots(request: Request, caller: Caller = Depends(caller_dep),  # noqa: B008
              hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
-    counts = report_lsoa_counts(hub, caller.actor)
+    try:
+        counts = report_lsoa_counts(hub, caller.actor)
+    except NotFound as exc:
+        return render(request, "board/unpublished.html", caller, title="Hotspots by area",
+                      message=str(exc))
     return render(request, "analysis/hotspots.html", caller, title="Hotspots by area",
                   **lsoa_page_data(counts))
 
@@ -174,6 +185,7 @@ def intervention(request: Request, intervention_id: int,
     return render(request, "analysis/trial.html", caller,
                   title=f"Trial results for intervention {intervention_id}",
                   intervention_id=intervention_id, rows=trial_rows(found),
+                  chart=trial_chart(found),
                   back="/analysis/interventions")
 
 
@@ -187,5 +199,5 @@ def publish(request: Request, caller: Caller = Depends(form_caller),  # noqa: B0
         report(0.1, "computing the board's figures")
         return publish_board_report(job_hub, actor, get_engine())
 
-    request.app.state.jobs.start(hub, actor, "report.publish", work)
-    return _see_other("/analysis?done=publishing")
+    job = request.app.state.jobs.start(hub, actor, "report.publish", work)
+    return _see_other(f"/analysis?done=publishing&job={job.id}")

@@ -25,6 +25,7 @@ from commonground.server.figures import (
     dark_chart,
     dark_rows,
     lsoa_page_data,
+    trial_chart,
     trial_rows,
     uplift_charts,
     uplift_rows,
@@ -124,6 +125,7 @@ def trial(request: Request, intervention_id: int,
     return render(request, "analysis/trial.html", caller,
                   title=f"Trial results for intervention {intervention_id}",
                   intervention_id=intervention_id, rows=trial_rows(found),
+                  chart=trial_chart(found),
                   back="/board/trials")
 
 
