@@ -91,6 +91,7 @@ _RES = "commonground.research"
 _EVAL = "commonground.insights.evaluation"
 _RISK = "commonground.insights.risk"
 _NET = "commonground.insights.networks"
+_REP = "commonground.insights.reports"
 W = {"writes": True}
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -179,6 +180,7 @@ OPERATIONS: tuple[Operation, ...] = (
             "GET /api/catalogue.jsonld",
             "GET /research/propose",
             "GET /steward",
+            "GET /board",
         )),
     _op("retention.run", f"{_CON}:run_retention", "retention.run", "dataset",
         condition=Condition.OWN_ORGANISATION, cli="retention run",
@@ -207,9 +209,9 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("link.locations", f"{_LINK}:entity_locations", "dataset.read", "dataset"),
     _op("link.placed_records", f"{_LINK}:placed_records", "dataset.read", "dataset"),
     _op("link.review.list", f"{_LINK}:pending_reviews", "link.review", "linkage",
-        cli="link review"),
+        cli="link review", routes=("GET /analysis/review",)),
     _op("link.review.decide", f"{_LINK}:decide_review", "link.review", "linkage",
-        cli="link review", **W),
+        cli="link review", routes=("POST /analysis/review/{item_id}",), **W),
     # research: projects, workspaces and the airlock
     _op("project.propose", f"{_RES}:propose_project", "project.propose", "project",
         cli="project propose", routes=("POST /research/propose",), **W),
@@ -257,7 +259,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("intervention.add", f"{_EVAL}:add_intervention", "intervention.manage",
         "intervention", condition=Condition.OWN_ORGANISATION, cli="intervention add", **W),
     _op("intervention.list", f"{_EVAL}:list_interventions", "intervention.read",
-        "intervention", cli="intervention list"),
+        "intervention", cli="intervention list",
+        routes=("GET /analysis/interventions", "GET /board/trials")),
     _op("intervention.allocate", f"{_EVAL}:allocate_trial", "intervention.manage",
         "intervention", cli="intervention allocate", **W),
     _op("intervention.allocation", f"{_EVAL}:trial_allocation", "intervention.read",
@@ -267,7 +270,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("intervention.record_evaluation", f"{_EVAL}:record_evaluation",
         "intervention.evaluate", "intervention", **W),
     _op("intervention.evaluations", f"{_EVAL}:list_evaluations", "intervention.read",
-        "intervention"),
+        "intervention", routes=("GET /analysis/interventions/{intervention_id}",
+                                "GET /board/trials/{intervention_id}")),
     # insights: modern slavery risk lists for safeguarding visits, and the visits' outcomes
     _op("risk.build", f"{_RISK}:build_risk_list", "risk.build", "risk_list",
         cli="insights risk build", **W),
@@ -276,18 +280,29 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("risk.save", f"{_RISK}:save_list", "risk.build", "risk_list", **W),
     _op("risk.lists", f"{_RISK}:list_risk_lists", "risk.read", "risk_list",
         cli="insights risk list"),
-    _op("risk.read", f"{_RISK}:read_list", "risk.read", "risk_list"),
+    _op("risk.read", f"{_RISK}:read_list", "risk.read", "risk_list",
+        routes=("GET /analysis/risk",)),
     _op("risk.explain", f"{_RISK}:explain_address", "risk.read", "risk_list",
-        cli="insights risk explain"),
+        cli="insights risk explain", routes=("GET /analysis/risk/{list_id}/{address_id}",)),
     _op("risk.export", f"{_RISK}:export_list", "risk.read", "risk_list",
         cli="insights risk export"),
     _op("visit.record", f"{_RISK}:record_visit", "risk.visit", "risk_list",
-        cli="insights visit record", **W),
+        cli="insights visit record", routes=("POST /analysis/risk/{list_id}/{address_id}/visit",),
+        **W),
     _op("risk.labels", f"{_RISK}:visit_labels", "risk.read", "risk_list"),
     _op("prevalence.hub", "commonground.insights.prevalence:hub_prevalence", "link.read",
         "linkage", cli="insights prevalence"),
     _op("network.report", f"{_NET}:network_report", "dataset.read", "dataset",
         cli="insights network"),
+    # insights: aggregate reports for the partnership board
+    _op("report.publish", f"{_REP}:publish_board_report", "report.publish", "report",
+        routes=("POST /analysis/board-pack",), **W),
+    _op("report.uplift", f"{_REP}:report_uplift", "report.read", "report",
+        routes=("GET /board/partners",)),
+    _op("report.dark_figure", f"{_REP}:report_dark_figure", "report.read", "report",
+        routes=("GET /board/dark-figure",)),
+    _op("report.lsoa_counts", f"{_REP}:report_lsoa_counts", "report.read", "report",
+        routes=("GET /board/maps", "GET /analysis/hotspots")),
 )
 
 # Public functions that take a Hub but no Actor, and why none is needed.

@@ -26,10 +26,12 @@ from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.render import render
 from commonground.server.routes import (
+    analysis,
     api_contribute,
     api_governance,
     approvals,
     auth,
+    board,
     catalogue,
     checking,
     governance,
@@ -60,6 +62,9 @@ NOT_OPERATION_ROUTES: dict[str, str] = {
     "GET /steward/erasure": "the erasure request form; posting it is erasure.request",
     "GET /governance/retention": "the retention confirmation form; posting it is "
                                  "retention.run",
+    "GET /analysis": "the analyst's start page: links to the analyst's pages",
+    "GET /api/geography/lsoa.geojson": "public geography: Essex's LSOA boundaries (ONS Open "
+                                       "Geography, Open Government Licence), no hub data",
 }
 
 # Pages may load only this site's own scripts and styles: no CDN, no inline script. Vega
@@ -181,6 +186,9 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     app.include_router(checking.router)
     app.include_router(steward.router)
     app.include_router(governance.router)
+    app.include_router(analysis.router)
+    app.include_router(board.router)
+    app.include_router(board.geography)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
