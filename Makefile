@@ -16,7 +16,8 @@ demo: setup
 	$(VENV)/bin/commonground demo --hub $(HUB) --people $(PEOPLE) --seed $(SEED)
 	@if [ "$(SERVE)" != "0" ]; then \
 	  echo "Web app: http://127.0.0.1:$(PORT)/ (accounts above; Ctrl-C stops it; SERVE=0 skips)"; \
-	  $(VENV)/bin/commonground serve --hub $(HUB) --port $(PORT); fi
+	  COMMONGROUND_KEY_FILE=$(HUB)-partners/partnership.key \
+	    $(VENV)/bin/commonground serve --hub $(HUB) --port $(PORT); fi
 
 test: setup
 	bash scripts/test.sh
