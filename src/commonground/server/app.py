@@ -21,12 +21,22 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonground.engines import EngineError, EngineUnavailable
+from commonground.engines.sandbox import SandboxRefusal
 from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.render import render
-from commonground.server.routes import auth, home, jobs, research
+from commonground.server.routes import (
+    api_insights,
+    api_link,
+    api_research,
+    auth,
+    home,
+    jobs,
+    research,
+)
 from commonground.store.hub import HubError
+from commonground.store.lake import InvalidSlug
 
 STATIC = Path(__file__).parent / "static"
 
@@ -118,10 +128,12 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     runner = Jobs(Path(hub_path))
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.abandon_unfinished()
         yield
         runner.shutdown()
+        if getattr(app.state, "hub", None) is not None:
+            app.state.hub.close()
 
     app = FastAPI(title="CommonGround", lifespan=lifespan, version="1", docs_url="/api/docs",
                   redoc_url=None,
@@ -152,11 +164,15 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
         message = str(exc) if http_status < 500 else "the hub cannot serve this request now"
         return _error(request, http_status, message)
 
-    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable):
+    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable, InvalidSlug,
+                 SandboxRefusal):
         app.add_exception_handler(kind, domain_error)
 
     for router in (auth.router, home.router, jobs.router, research.router):
         app.include_router(router)
+    app.include_router(api_link.router)
+    app.include_router(api_research.router)
+    app.include_router(api_insights.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
