@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonground.engines import EngineError, EngineUnavailable
+from commonground.engines.sandbox import SandboxRefusal
 from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
@@ -29,6 +30,9 @@ from commonground.server.routes import (
     analysis,
     api_contribute,
     api_governance,
+    api_insights,
+    api_link,
+    api_research,
     approvals,
     auth,
     board,
@@ -141,10 +145,12 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     runner = Jobs(Path(hub_path))
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.abandon_unfinished()
         yield
         runner.shutdown()
+        if getattr(app.state, "hub", None) is not None:
+            app.state.hub.close()
 
     app = FastAPI(title="CommonGround", lifespan=lifespan, version="1", docs_url="/api/docs",
                   redoc_url=None,
@@ -175,7 +181,8 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
         message = str(exc) if http_status < 500 else "the hub cannot serve this request now"
         return _error(request, http_status, message)
 
-    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable, InvalidSlug):
+    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable, InvalidSlug,
+                 SandboxRefusal):
         app.add_exception_handler(kind, domain_error)
 
     for router in (auth.router, home.router, jobs.router, research.router, catalogue.router):
@@ -189,6 +196,9 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     app.include_router(analysis.router)
     app.include_router(board.router)
     app.include_router(board.geography)
+    app.include_router(api_link.router)
+    app.include_router(api_research.router)
+    app.include_router(api_insights.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),
