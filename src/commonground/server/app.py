@@ -171,7 +171,7 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                              for e in exc.errors()[:5])
-        return _error(request, status.HTTP_422_UNPROCESSABLE_ENTITY, problems)
+        return _error(request, status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
 
     # The one mapping from our errors to HTTP: each carries its status (`commonground.errors`);
     # the store's and engines' errors carry it too, as plain attributes. A 5xx is the hub's own
