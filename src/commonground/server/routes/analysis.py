@@ -181,12 +181,17 @@ def interventions(request: Request, caller: Caller = Depends(caller_dep),  # noq
 def intervention(request: Request, intervention_id: int,
                  caller: Caller = Depends(caller_dep),  # noqa: B008
                  hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
+    return trial_page(request, caller, hub, intervention_id, back="/analysis/interventions")
+
+
+def trial_page(request: Request, caller: Caller, hub: Hub, intervention_id: int, *,
+               back: str) -> Any:
+    """One intervention's trial results (intervention.evaluations), for analysts and board."""
     found = list_evaluations(hub, caller.actor, intervention_id)
     return render(request, "analysis/trial.html", caller,
                   title=f"Trial results for intervention {intervention_id}",
                   intervention_id=intervention_id, rows=trial_rows(found),
-                  chart=trial_chart(found),
-                  back="/analysis/interventions")
+                  chart=trial_chart(found), back=back)
 
 
 @router.post("/analysis/board-pack")

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from commonground.contribute import catalogue
 from commonground.errors import NotFound
-from commonground.insights.evaluation import list_evaluations, list_interventions
+from commonground.insights.evaluation import list_interventions
 from commonground.insights.reports import (
     lsoa_boundaries,
     report_dark_figure,
@@ -25,12 +25,11 @@ from commonground.server.figures import (
     dark_chart,
     dark_rows,
     lsoa_page_data,
-    trial_chart,
-    trial_rows,
     uplift_charts,
     uplift_rows,
 )
 from commonground.server.render import render
+from commonground.server.routes.analysis import trial_page
 from commonground.server.web import Caller, caller_dep, hub_dep
 from commonground.store.hub import Hub
 
@@ -121,12 +120,7 @@ def trials(request: Request, caller: Caller = Depends(caller_dep),  # noqa: B008
 def trial(request: Request, intervention_id: int,
           caller: Caller = Depends(caller_dep),  # noqa: B008
           hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
-    found = list_evaluations(hub, caller.actor, intervention_id)
-    return render(request, "analysis/trial.html", caller,
-                  title=f"Trial results for intervention {intervention_id}",
-                  intervention_id=intervention_id, rows=trial_rows(found),
-                  chart=trial_chart(found),
-                  back="/board/trials")
+    return trial_page(request, caller, hub, intervention_id, back="/board/trials")
 
 
 @lru_cache(maxsize=1)
