@@ -105,6 +105,7 @@ def sign_in(hub: Hub, username: str, password: str, *, client: str = "unknown",
         if _throttled(session, username, client):
             record(session, username or "anonymous", "session.sign_in", resource, "refused",
                    details={"reason": "throttled", "client": client})
+            session.commit()  # raising inside `begin()` would roll the audit entry back
             raise SignInThrottled("too many wrong passwords; wait a minute and try again")
         person = session.scalar(select(Person).where(Person.username == username))
         stored = person.password_hash if person is not None and person.active else None
@@ -145,6 +146,14 @@ def sign_in_external(hub: Hub, email: str, issuer: str, *, client: str = "unknow
             session.commit()
             raise AuthenticationFailed("no active person in this hub has that e-mail address")
         return _open(session, actor_of(person), "oidc", client)
+
+
+def refuse_external(hub: Hub, issuer: str, reason: str, *, client: str = "unknown") -> None:
+    """Audit a single sign-on refused before anyone was identified (the identity provider's
+    answer failed a check: state, signature, issuer, audience, nonce, unverified e-mail)."""
+    record(hub, "anonymous", "session.sign_in", Resource("hub", name="web"), "refused",
+           details={"reason": reason[:200], "issuer": issuer[:100], "method": "oidc",
+                    "client": client[:64]})
 
 
 def session_actor(hub: Hub, session_id: str, *, idle_minutes: int = IDLE_MINUTES
