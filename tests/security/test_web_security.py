@@ -25,6 +25,7 @@ from commonground.store import open_hub
 from tests.security.web_support import (
     DEMO_PASSWORD,
     fill,
+    form_and_files,
     is_api,
     is_page,
     method_path,
@@ -95,10 +96,11 @@ def _post(client: TestClient, path: str, route: Any, *, csrf: str | None = None,
     body = minimal_body(route)
     kind, data = body if body else ("form", {})
     if kind == "form":
-        fields = {k: v for k, v in (data or {}).items() if not isinstance(v, list | dict)}
+        fields, files = form_and_files(data or {})
         if csrf is not None:
             fields["csrf_token"] = csrf
-        return client.post(path, data=fields, headers=headers, follow_redirects=False)
+        return client.post(path, data=fields, files=files or None, headers=headers,
+                           follow_redirects=False)
     return client.post(path, json=data, headers=headers, follow_redirects=False)
 
 
@@ -341,7 +343,8 @@ def _page_values(seeded: dict[str, Any]) -> dict[str, list[Any]]:
             "ref": [DATASET], "agreement": ["markup-probe"],
             "username": ["markup-person"], "output_id": [seeded["output"]],
             "output": [seeded["output"]], "intervention_id": [seeded["intervention"]],
-            "intervention": [seeded["intervention"]], "number": [1], "version": [1]}
+            "intervention": [seeded["intervention"]], "number": [1], "version": [1],
+            "list_id": [1], "risk_list": [1]}
 
 
 def test_markup_typed_into_any_field_is_escaped_on_every_page(

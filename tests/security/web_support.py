@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 DEMO_PASSWORD = "commonground-demo"
+UPLOAD = b"Ref,Complaint\nC1,Noise\n"  # the content of any file a form asks for
 PARAMETER = re.compile(r"{(\w+)(?::[^}]*)?}")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Served paths that are documentation or files, not pages of the service.
@@ -24,7 +25,8 @@ NOT_PAGES = ("/api/", "/static", "/assets", "/docs")
 # Routes anyone may open without signing in; every other route must ask for a sign-in.
 PUBLIC = {"GET /login", "POST /login", "GET /api/docs", "GET /docs/oauth2-redirect",
           "GET /api/docs/oauth2-redirect", "GET /api/openapi.json", "GET /login/oidc",
-          "GET /login/oidc/callback"}
+          "GET /login/oidc/callback",
+          "GET /api/geography/lsoa.geojson"}  # ONS open boundaries, no hub data
 
 
 def routes(hub: Path) -> dict[str, Any]:
@@ -67,9 +69,13 @@ def _sample(annotation: Any) -> Any:
     if origin is typing.Literal:
         return typing.get_args(annotation)[0]
     if origin in (list, tuple, set, frozenset) or annotation in (list, tuple, set):
-        return []
+        items = typing.get_args(annotation)
+        return [_sample(items[0]) if items else "matrix"]  # one item: lists may not be empty
     if origin is dict or annotation is dict:
-        return {}
+        items = typing.get_args(annotation)
+        return {"matrix": _sample(items[1]) if len(items) == 2 else "matrix"}
+    if isinstance(annotation, type) and annotation.__name__ == "UploadFile":
+        return UPLOAD
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return {name: _sample(field.annotation) for name, field in
                 annotation.model_fields.items() if field.is_required()}
@@ -79,7 +85,8 @@ def _sample(annotation: Any) -> Any:
 
 
 def minimal_body(route: Any) -> tuple[str, Any] | None:
-    """("json", body) or ("form", fields) that passes the route's validation, or None."""
+    """("json", body) or ("form", fields) that passes the route's validation, or None. A
+    file field's value is `UPLOAD` (send it with `form_and_files`)."""
     fields = list(getattr(getattr(route, "dependant", None), "body_params", []) or [])
     if not fields:
         return None
@@ -89,6 +96,18 @@ def minimal_body(route: Any) -> tuple[str, Any] | None:
         return kind, _sample(fields[0].field_info.annotation)
     return kind, {f.alias: _sample(f.field_info.annotation) for f in fields
                   if f.field_info.is_required() or kind == "form"}
+
+
+def form_and_files(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A form's plain fields and its files (`UPLOAD`, or a (file name, bytes) pair), for
+    httpx's data= and files=."""
+    def is_file(value: Any) -> bool:
+        return value is UPLOAD or (isinstance(value, tuple) and len(value) == 2
+                                   and isinstance(value[1], bytes))
+
+    files = {k: ("matrix.csv", v) if v is UPLOAD else v for k, v in data.items() if is_file(v)}
+    fields = {k: v for k, v in data.items() if not is_file(v) and not isinstance(v, dict)}
+    return fields, files
 
 
 def sign_in(client: Any, username: str, password: str = DEMO_PASSWORD) -> str:
