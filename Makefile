@@ -6,11 +6,18 @@ STAMP := $(VENV)/.installed
 HUB ?= hub
 PEOPLE ?= 50000
 SEED ?= 1
+SERVE ?= 1
+PORT ?= 8000
 
 .PHONY: demo test setup system lint typecheck docs bench clean
 
+# Builds the demo hub, then serves it on http://127.0.0.1:$(PORT)/ (SERVE=0: build only).
 demo: setup
 	$(VENV)/bin/commonground demo --hub $(HUB) --people $(PEOPLE) --seed $(SEED)
+	@if [ "$(SERVE)" != "0" ]; then \
+	  echo "Web app: http://127.0.0.1:$(PORT)/ (accounts above; Ctrl-C stops it; SERVE=0 skips)"; \
+	  COMMONGROUND_KEY_FILE=$(HUB)-partners/partnership.key \
+	    $(VENV)/bin/commonground serve --hub $(HUB) --port $(PORT); fi
 
 test: setup
 	bash scripts/test.sh

@@ -34,7 +34,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_every_stage_reports_its_figures(demo_run: tuple[Path, dict]) -> None:
     _, result = demo_run
     assert list(result["stages"]) == ["simulate", "hub", "partnership", "contribute", "link",
-                                      "research", "insights", "modern_slavery"]
+                                      "research", "insights", "modern_slavery", "accounts"]
+    accounts = result["stages"]["accounts"]
+    assert accounts["password"] == "commonground-demo"
+    assert {role for a in accounts["accounts"] for role in a["roles"]} == {
+        "admin", "board", "steward", "governance_lead", "analyst", "researcher",
+        "output_checker"}
     slavery = result["stages"]["modern_slavery"]
     assert slavery["listed"] >= 1 and set(slavery["uplift"]["shapley"]) == {
         "police", "district_council", "county_council", "fire", "health"}

@@ -102,3 +102,36 @@ def test_commonground_serve_answers(demo_hub_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def sign_in(client: TestClient, username: str) -> None:
+    response = client.post("/login", data={"username": username,
+                                           "password": "commonground-demo"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def test_the_catalogue_page_lists_every_dataset_for_everyone(client: TestClient) -> None:
+    sign_in(client, "board-chair")
+    page = client.get("/catalogue")
+    assert page.status_code == 200
+    assert "police/crimes" in page.text or "police/" in page.text
+    home = client.get("/")
+    assert 'href="/catalogue"' in home.text and 'href="/board"' in home.text
+    assert 'href="/steward"' not in home.text  # the navigation follows the roles
+
+
+def test_the_demo_gives_every_person_a_web_account(demo_hub_path: Path) -> None:
+    from commonground.governance import list_people
+
+    hub = open_hub(demo_hub_path)
+    people = list_people(hub, actor_for(hub, "admin"))
+    hub.close()
+    client = TestClient(create_app(demo_hub_path))
+    roles = set()
+    for person in people:
+        sign_in(client, person["username"])
+        roles.update(person["roles"])
+        client.cookies.clear()
+    assert roles == {"admin", "board", "steward", "governance_lead", "analyst", "researcher",
+                     "output_checker"}

@@ -217,6 +217,8 @@ PROBES: dict[str, Probe] = {
         f, h, a, "police/complaints", w.template.parent / "complaints.csv", key=_key(w)),
     "contribution.submit": lambda f, h, a, w, t: _engine_call(
         f, h, a, "police/complaints", _package(w)),
+    "contribution.list": lambda f, h, a, w, t: f(h, a, "police/complaints"),
+    "contribution.report": lambda f, h, a, w, t: f(h, a, "police/complaints", 1),
     "catalogue.read": lambda f, h, a, w, t: f(h, a),
     "retention.run": lambda f, h, a, w, t: f(h, a),
     "erasure.request": lambda f, h, a, w, t: _engine_call(
@@ -245,6 +247,7 @@ PROBES: dict[str, Probe] = {
                                               spec={"view": "police_complaints",
                                                     "rows": ["Complaint"]}),
     "output.check": lambda f, h, a, w, t: f(h, a, w.output),
+    "output.list": lambda f, h, a, w, t: f(h, a),
     "output.submit": lambda f, h, a, w, t: f(h, a, w.pending_output),
     "output.withdraw": lambda f, h, a, w, t: f(h, a, w.pending_output),
     "output.review": lambda f, h, a, w, t: f(h, a, w.output, "approve"),
@@ -273,6 +276,10 @@ PROBES: dict[str, Probe] = {
     "risk.labels": lambda f, h, a, w, t: f(h, a),
     "network.report": lambda f, h, a, w, t: f(h, a, purpose="crime-prevention",
                                               sources=_network_sources()),
+    "report.publish": lambda f, h, a, w, t: _engine_call(f, h, a, boot=0, bootstrap=0),
+    "report.uplift": lambda f, h, a, w, t: f(h, a),
+    "report.dark_figure": lambda f, h, a, w, t: f(h, a),
+    "report.lsoa_counts": lambda f, h, a, w, t: f(h, a),
 }
 
 
@@ -399,5 +406,8 @@ def test_the_board_reads_no_data_and_no_evidence(world: World, shared: Hub) -> N
     assert "output.check" not in readable and "workspace.query" not in readable
     assert not {n for n in readable if n.startswith(("link.", "contribution.", "dataset."))}
     assert readable >= {"catalogue.read", "project.list", "intervention.list",
-                        "intervention.evaluations", "agreement.list"}
+                        "intervention.evaluations", "agreement.list", "report.uplift",
+                        "report.dark_figure", "report.lsoa_counts"}
+    assert "report.publish" not in readable and not {
+        n for n in readable if n.startswith(("risk.", "prevalence.", "visit."))}
     assert board.has("board")

@@ -56,6 +56,7 @@ from tests.security.web_support import (
     is_api,
     method_path,
     minimal_body,
+    minimal_query,
     parameters,
 )
 
@@ -251,16 +252,19 @@ def _request(client: TestClient, key: str, url: str, route: Any, who: Credential
             headers["Cookie"] = f"cg_session={who.session}"
             headers["X-CSRF-Token"] = who.csrf
     body = bodies.get(key) or minimal_body(route)
+    query = minimal_query(route)
     if method == "GET" or body is None:
-        return client.request(method, url, headers=headers, follow_redirects=False)
+        return client.request(method, url, params=query, headers=headers,
+                              follow_redirects=False)
     kind, data = body
     if kind == "form":
         fields, files = form_and_files(data)
         if who is not None and not api:
             fields["csrf_token"] = who.csrf
-        return client.request(method, url, data=fields, files=files or None, headers=headers,
-                              follow_redirects=False)
-    return client.request(method, url, json=data, headers=headers, follow_redirects=False)
+        return client.request(method, url, params=query, data=fields, files=files or None,
+                              headers=headers, follow_redirects=False)
+    return client.request(method, url, params=query, json=data, headers=headers,
+                          follow_redirects=False)
 
 
 def _job_of(response: Any) -> int | None:

@@ -98,6 +98,13 @@ def minimal_body(route: Any) -> tuple[str, Any] | None:
                   if f.field_info.is_required() or kind == "form"}
 
 
+def minimal_query(route: Any) -> dict[str, Any]:
+    """The route's required query parameters, with values that pass its validation."""
+    fields = getattr(getattr(route, "dependant", None), "query_params", []) or []
+    return {f.alias: _sample(f.field_info.annotation) for f in fields
+            if f.field_info.is_required()}
+
+
 def form_and_files(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A form's plain fields and its files (`UPLOAD`, or a (file name, bytes) pair), for
     httpx's data= and files=."""

@@ -42,6 +42,13 @@ SpecOption = Annotated[str, typer.Option(
          '"aggfunc": "count"} or {"view": ..., "formula": "y ~ x"}')]
 KindOption = Annotated[str, typer.Option(help="table or model")]
 DecisionOption = Annotated[str, typer.Option(help="approve, return or reject")]
+PublicOption = Annotated[bool, typer.Option(
+    "--public", help="Show the comment to the researcher too (otherwise it is for the output "
+                     "checkers only); either way, only once both reviews are in.")]
+ListProjectOption = Annotated[str | None, typer.Option(
+    "--project", help="Only this project's requests.")]
+StateOption = Annotated[list[str] | None, typer.Option(
+    "--state", help="Only requests in this state (repeatable), e.g. submitted.")]
 DownloadOutOption = Annotated[Path, typer.Option(
     "--out", help="Folder to copy the released files and their release record into.")]
 PROJECT_COLUMNS = ("project", "status", "commissioned_by", "purpose", "ends_on")
@@ -195,13 +202,29 @@ def output_submit(output_id: OutputId, hub: HubOption = Path("hub"), actor: Acto
 
 @output_app.command("review")
 def output_review(output_id: OutputId, decision: DecisionOption, comment: CommentOption = "",
-                  hub: HubOption = Path("hub"), actor: ActorOption = None,
-                  as_json: JsonOption = False) -> None:
+                  public: PublicOption = False, hub: HubOption = Path("hub"),
+                  actor: ActorOption = None, as_json: JsonOption = False) -> None:
     """Review an output (an output checker who is not its author); two reviews are needed."""
     from commonground.research import review_output
 
+    visibility = "public" if public else "private"
     with opened_hub(hub) as h:
-        _output(review_output(h, acting(h, actor), output_id, decision, comment), as_json)
+        _output(review_output(h, acting(h, actor), output_id, decision, comment, visibility),
+                as_json)
+
+
+@output_app.command("list")
+def output_list(project: ListProjectOption = None, state: StateOption = None,
+                hub: HubOption = Path("hub"), actor: ActorOption = None,
+                as_json: JsonOption = False) -> None:
+    """Output requests: every request for an output checker, your own for a researcher."""
+    from commonground.research import list_outputs
+
+    with opened_hub(hub) as h:
+        views = list_outputs(h, acting(h, actor), project=project, states=state or ())
+    shown = [{"id": v.id, "project": v.project, "author": v.author, "kind": v.kind,
+              "title": v.title, "state": v.state, "reviews": len(v.reviews)} for v in views]
+    emit({"outputs": shown}, as_json, rows_table("Output requests", "outputs"))
 
 
 @output_app.command("release")

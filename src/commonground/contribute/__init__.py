@@ -16,6 +16,7 @@ from commonground.contribute.erasure import erase_person
 from commonground.contribute.keys import PartnershipKey, create_key, load_key
 from commonground.contribute.package import Package
 from commonground.contribute.readers import ReadError
+from commonground.contribute.reports import contribution_report, list_contributions
 from commonground.contribute.retention import run_retention
 from commonground.contribute.submit import (
     ContributionRejected,
@@ -36,8 +37,10 @@ __all__ = [
     "catalogue",
     "contract_from",
     "contribute_file",
+    "contribution_report",
     "create_key",
     "erase_person",
+    "list_contributions",
     "load_key",
     "prepare_package",
     "register_dataset",

@@ -56,6 +56,10 @@ DATA = "data"  # a folder of part-*.parquet files, as the engine writes them
 QUARANTINE = "quarantine.parquet"
 MANIFEST = "package.json"
 FULL_QUARANTINE = "quarantine-full.csv"
+# The manifest's fields the hub reads when it receives a package, and their JSON types.
+MANIFEST_FIELDS: dict[str, type] = {
+    "contract": str, "contract_hash": str, "source_file": str, "source_sha256": str,
+    "rows_in": int, "rows_accepted": int, "rows_quarantined": int, "key_fingerprint": str}
 
 
 def contract_hash(contract: Contract) -> str:
@@ -87,9 +91,21 @@ class Package:
         if not manifest_path.is_file():
             raise ReadError(folder, f"is not a contribution package (no {MANIFEST}); make one "
                                     "with `commonground contribute --local`")
-        manifest = json.loads(manifest_path.read_text())
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ReadError(folder, f"its {MANIFEST} is not valid JSON") from None
+        if not isinstance(manifest, dict):
+            raise ReadError(folder, f"its {MANIFEST} must be a JSON object")
         if manifest.get("format") != PACKAGE_FORMAT:
             raise ReadError(folder, f"package format {manifest.get('format')} is not supported")
+        # A package may come from a partner's platform over the API: the hub trusts nothing
+        # in it, so the fields it reads must be there, with the right types.
+        wrong = [name for name, kind in MANIFEST_FIELDS.items()
+                 if not isinstance(manifest.get(name), kind)
+                 or kind is int and isinstance(manifest.get(name), bool)]
+        if wrong:
+            raise ReadError(folder, f"its {MANIFEST} lacks or mistypes {', '.join(wrong)}")
         return cls(folder, manifest)
 
 

@@ -172,7 +172,12 @@ def _check_package(hub: Hub, engine: Engine, package: Package, contract: Contrac
     files = data_files(package)
     if not files:
         raise ContributionRejected(f"The hub refuses this package: it has no {DATA}/ files")
-    data_schema = pq.read_schema(files[0])
+    try:  # a package from a partner's platform may hold anything under a Parquet name
+        schemas = [pq.read_schema(f) for f in files]
+    except (pa.ArrowException, OSError):
+        raise ContributionRejected(f"The hub refuses this package: its {DATA}/ files are not "
+                                   "all Parquet files") from None
+    data_schema = schemas[0]
     names = set(data_schema.names)
     in_clear = [c.name for c in contract.identifiers if c.name in names]
     if in_clear:
@@ -189,7 +194,7 @@ def _check_package(hub: Hub, engine: Engine, package: Package, contract: Contrac
         problems.append(f"column(s) {', '.join(not_scores)} hold values that are not scores "
                         "(numbers from 0 to 1)")
     rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    if any(pq.read_schema(f) != data_schema for f in files[1:]):
+    if any(schema != data_schema for schema in schemas[1:]):
         problems.append(f"its {DATA}/ files do not share one schema")
     if rows != package.rows_accepted or (package.rows_in != package.rows_accepted
                                          + package.rows_quarantined):

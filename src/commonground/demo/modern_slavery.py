@@ -22,6 +22,7 @@ from commonground.errors import CommonGroundError
 from commonground.governance import Actor, actor_for
 from commonground.insights.networks import network_report, score_network
 from commonground.insights.prevalence import hub_prevalence
+from commonground.insights.reports import publish_board_report
 from commonground.insights.risk import build_risk_list, uplift_report
 from commonground.insights.risk.report import write_report
 from commonground.link import entity_index
@@ -70,6 +71,9 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
     scored = score_network(network, ctx.truth, entity_index(hub, analyst, "address"))
     ctx.progress("modern slavery: the dark figure", 0.85)
     dark = _dark_figure(ctx, analyst)
+    ctx.progress("modern slavery: the board's figures", 0.95)
+    # The partnership board sees aggregates only: the analyst publishes its pack.
+    pack = publish_board_report(hub, analyst, ctx.engine, k=50, boot=200, bootstrap=200)
     # The report leaves the hub for the analyst's own machine, as released outputs do.
     path = write_report(report, ctx.partners_dir / "police" / "reports" /
                         "modern_slavery.html", dark.get("methods"), dark.get("linkage"))
@@ -98,6 +102,7 @@ def stage_modern_slavery(ctx: DemoContext) -> dict[str, Any]:
                                           if p["proxy"]]},
         "network": {k: scored[k] for k in scored if not isinstance(scored[k], list)},
         "dark_figure": dark,
+        "board_pack": pack["report"],
         "report": str(path),
     })
     return figures

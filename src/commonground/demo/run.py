@@ -125,10 +125,25 @@ def render_demo(result: dict[str, Any], console: Console) -> None:
     console.print(f"[bold]Hub[/bold] {result['hub']}   "
                   f"[bold]partners' extracts[/bold] {result['partners']}")
     for name, figures in result["stages"].items():
+        if name == "accounts":
+            continue
         table = Table(title=f"stage: {name}", show_header=False, title_justify="left")
         for key, shown in _rows(figures):
             table.add_row(key, shown)
         console.print(table)
+    if "accounts" in result["stages"]:
+        _render_accounts(result["stages"]["accounts"], console)
+
+
+def _render_accounts(accounts: dict[str, Any], console: Console) -> None:
+    """Who to sign in as in the web app: one demo person per role and organisation."""
+    table = Table(title=f"web app accounts (password: {accounts['password']})",
+                  title_justify="left")
+    for column in ("user name", "organisation", "roles"):
+        table.add_column(column)
+    for person in accounts["accounts"]:
+        table.add_row(person["username"], person["organisation"], ", ".join(person["roles"]))
+    console.print(table)
 
 
 def _rows(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:

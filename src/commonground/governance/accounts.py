@@ -105,7 +105,7 @@ def sign_in(hub: Hub, username: str, password: str, *, client: str = "unknown",
         if _throttled(session, username, client):
             record(session, username or "anonymous", "session.sign_in", resource, "refused",
                    details={"reason": "throttled", "client": client})
-            session.commit()  # raising inside `begin()` would roll the audit entry back
+            session.commit()  # the refusal stays in the log when the raise rolls back
             raise SignInThrottled("too many wrong passwords; wait a minute and try again")
         person = session.scalar(select(Person).where(Person.username == username))
         stored = person.password_hash if person is not None and person.active else None

@@ -12,8 +12,9 @@ from commonground.governance.models import Person
 from commonground.store import Hub
 
 # The partnership board reads aggregates, reports and the catalogue: never record-level data
-# and never disclosure evidence. It has no grant of its own in the policy table, only the
-# rules open to everyone signed in, so no future data rule reaches it by accident.
+# and never disclosure evidence. Its one grant of its own in the policy table is report.read
+# (the aggregate board pack); otherwise only the rules open to everyone signed in, so no
+# future data rule reaches it by accident.
 ROLES = ("steward", "analyst", "researcher", "output_checker", "governance_lead", "admin",
          "board")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import String, cast, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from commonground.governance.actors import Actor
@@ -190,10 +190,31 @@ def verify(hub: Hub) -> AuditReport:
     return AuditReport(True, count, None, None, prev)
 
 
-def entries(hub: Hub, limit: int = 100) -> list[dict[str, Any]]:
-    """The newest entries, newest first, as plain dictionaries."""
+def entries(hub: Hub, limit: int = 100, *, who: str | None = None,
+            action: str | None = None, outcome: str | None = None,
+            search: str | None = None) -> list[dict[str, Any]]:
+    """The newest entries, newest first, as plain dictionaries.
+
+    Filters (all optional, combined): the actor's user name (`who`) exactly, `action`
+    exactly or as a prefix ("contribution" finds contribution.create and
+    contribution.stored), `outcome` exactly, and `search` anywhere in the resource or the
+    details.
+    """
+    query = select(AuditEntry)
+    if who:
+        query = query.where(AuditEntry.actor == who)
+    if action:
+        query = query.where(or_(AuditEntry.action == action,
+                                AuditEntry.action.startswith(action.rstrip(".") + ".",
+                                                             autoescape=True)))
+    if outcome:
+        query = query.where(AuditEntry.outcome == outcome)
+    if search:
+        query = query.where(or_(AuditEntry.resource.contains(search, autoescape=True),
+                                cast(AuditEntry.details, String).contains(search,
+                                                                         autoescape=True)))
     with hub.sessions()() as session:
-        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit))
+        rows = session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit))
         return [
             {"seq": e.seq, "at": _utc_text(e.at), "actor": e.actor, "action": e.action,
              "resource": e.resource, "purpose": e.purpose, "outcome": e.outcome,

@@ -18,7 +18,15 @@ def verify_audit(hub: Hub, actor: Actor) -> AuditReport:
     return verify(hub)
 
 
-def audit_entries(hub: Hub, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
-    """The newest audit entries, newest first (who, what, on what, allowed or refused)."""
-    require(hub, actor, "audit.read", AUDIT, details={"limit": limit})
-    return entries(hub, limit)
+def audit_entries(hub: Hub, actor: Actor, limit: int = 100, *, who: str | None = None,
+                  action: str | None = None, outcome: str | None = None,
+                  search: str | None = None) -> list[dict[str, Any]]:
+    """The newest audit entries, newest first (who, what, on what, allowed or refused).
+
+    Optional filters: the actor's user name (`who`), the action (exactly, or a prefix such as
+    "agreement"), the outcome (allowed, refused, done) and text in the resource or details.
+    """
+    filters = {"who": who, "action": action, "outcome": outcome, "search": search}
+    require(hub, actor, "audit.read", AUDIT,
+            details={"limit": limit, **{k: v[:100] for k, v in filters.items() if v}})
+    return entries(hub, limit, **filters)

@@ -105,6 +105,11 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("risk.read", "risk_list", {"analyst": PARTY, "governance_lead": PARTY},
           Needs.PARTY_PURPOSE),
     _rule("risk.visit", "risk_list", {"analyst": PARTY}, Needs.PARTY_PURPOSE),
+    # Reports for the partnership board: aggregates only (no address, no person, counts per
+    # area under 10 suppressed). Analysts, who may read the data, compute and publish them;
+    # the board reads them, as do governance leads and analysts.
+    _rule("report.publish", "report", {"analyst": ANY}),
+    _rule("report.read", "report", {"board": ANY, "governance_lead": ANY, "analyst": ANY}),
 )}
 ACTIONS = tuple(RULES)
 

@@ -10,9 +10,11 @@
   purpose, expiring, explained address by address, exported, and followed by visit outcomes.
 - `networks/`: addresses of concern tied together by shared people, vehicles and businesses.
 - `prevalence/`: the dark figure, multiple systems estimation as SparseMSE.
+- `reports`: the partnership board's aggregate figures, published by an analyst, read by
+  the board (no addresses or people; small counts per area suppressed).
 """
 
-from commonground.insights import evaluation, hotspots, networks, prevalence, risk
+from commonground.insights import evaluation, hotspots, networks, prevalence, reports, risk
 
 # The room's public API lives in its parts, each with its own curated `__all__`.
-__all__ = ["evaluation", "hotspots", "networks", "prevalence", "risk"]
+__all__ = ["evaluation", "hotspots", "networks", "prevalence", "reports", "risk"]

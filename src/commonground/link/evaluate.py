@@ -68,6 +68,17 @@ def county_truth(truth_dir: Path, kind: EntityKind, address_columns: dict[str, s
     Addresses: the record's address is the one in its subject-less address column
     (`address_columns`: dataset ref -> that column's name).
     """
+    try:
+        return _county_truth(truth_dir, kind, address_columns)
+    except (OSError, pa.ArrowException, KeyError, TypeError, ValueError) as exc:
+        # A file sent over the API may be anything: say so rather than fail as a bug.
+        raise InvalidInput("the truth is not a synthetic county's record_truth.parquet "
+                           "(agency, dataset, record_id, person_id, other_person_id, "
+                           f"address_id): {type(exc).__name__}") from None
+
+
+def _county_truth(truth_dir: Path, kind: EntityKind, address_columns: dict[str, str]
+                  ) -> pa.Table:
     t = pq.read_table(Path(truth_dir) / "record_truth.parquet").to_pylist()
     ids: list[str] = []
     entities: list[int | None] = []

@@ -10,10 +10,12 @@ behind each cell; `hub/releases/<project>/<id>/` holds what may leave.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
@@ -42,6 +44,8 @@ from commonground.research.workspace import Workspace, check_filter
 from commonground.store.hub import Hub
 
 AGGREGATES = ("count", "sum", "mean")
+VISIBILITIES = ("private", "public")
+PUBLISHED_ROWS_SHOWN = 200
 OUTPUT_FILES = ("output.csv", "figure.png")
 REVIEWS_NEEDED = 2
 DEFAULT_THRESHOLDS = Thresholds()
@@ -65,6 +69,8 @@ class AirlockConflict(AirlockError, Conflict):
 
 @dataclass(frozen=True)
 class OutputView:
+    """An output request as one person may see it (see `_reviews_for` for the blinding)."""
+
     id: int
     project: str
     author: str
@@ -73,11 +79,17 @@ class OutputView:
     state: str
     checks: dict[str, Any]
     reviews: list[dict[str, Any]]
+    justification: str = ""
+    spec: dict[str, Any] = field(default_factory=dict)
+    release_record: dict[str, Any] | None = None
+    published: list[list[str]] | None = None  # the checked output's cells, get_output only
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "project": self.project, "author": self.author,
                 "kind": self.kind, "title": self.title, "state": self.state,
-                "checks": self.checks, "reviews": self.reviews}
+                "checks": self.checks, "reviews": self.reviews,
+                "justification": self.justification, "spec": self.spec,
+                "release_record": self.release_record, "published": self.published}
 
 
 def _microdata(hub: Hub, actor: Actor, project: str, spec: dict[str, Any],
@@ -141,10 +153,46 @@ def _released_tables(hub: Hub, session: Any, project_id: int, exclude: int | Non
     return [_load_cells(hub.root / r.folder) for r in done if r.id != exclude]
 
 
-def _view(project: str, row: OutputRequest) -> OutputView:
+def _reviews_for(row: OutputRequest, viewer: Actor) -> list[dict[str, Any]]:
+    """The reviews as `viewer` may see them: independent review, as in OpenSAFELY's Airlock.
+
+    Until REVIEWS_NEEDED reviews are in, nobody sees another reviewer's decision or comment:
+    a checker who has not yet reviewed must judge the evidence alone, and the author waits
+    for the whole round. Once the round is complete, the checkers see everything and the
+    author sees each decision with the public comments only (private ones are between
+    the checkers). A blinded review still says who reviewed, so the queue shows progress.
+    """
+    complete = len(row.reviews) >= REVIEWS_NEEDED
+    is_author = viewer.username == row.author
+    checker = viewer.has("output_checker") and not is_author
+    shown = []
+    for review in row.reviews:
+        own = review.reviewer == viewer.username
+        entry: dict[str, Any] = {"reviewer": review.reviewer, "decision": review.decision,
+                                 "comment": review.comment,
+                                 "visibility": review.comment_visibility, "blinded": False}
+        if not (own or complete):
+            entry.update(decision=None, comment=None, visibility=None, blinded=True)
+        elif not (own or checker) and review.comment_visibility != "public":
+            entry.update(comment=None)  # a private comment: for the output checkers only
+        shown.append(entry)
+    return shown
+
+
+def _view(project: str, row: OutputRequest, viewer: Actor) -> OutputView:
     return OutputView(row.id, project, row.author, row.kind, row.title, row.state,
-                      dict(row.checks), [{"reviewer": r.reviewer, "decision": r.decision,
-                                          "comment": r.comment} for r in row.reviews])
+                      dict(row.checks), _reviews_for(row, viewer), row.justification,
+                      dict(row.spec or {}), row.release_record)
+
+
+def _published(hub: Hub, row: OutputRequest) -> list[list[str]]:
+    """The checked output as it would leave (suppressed cells blank), header row first."""
+    path = hub.root / row.folder / "output.csv"
+    if not row.folder or not path.exists():
+        return []
+    with path.open(newline="") as fh:
+        return [line for _, line in zip(range(PUBLISHED_ROWS_SHOWN + 1), csv.reader(fh),
+                                        strict=False)]
 
 
 def request_output(hub: Hub, actor: Actor, project: str, *, kind: str, title: str,
@@ -200,7 +248,7 @@ def request_output(hub: Hub, actor: Actor, project: str, *, kind: str, title: st
             _save_cells(folder, checked)
         if kind == "figure":
             _draw(published, title, folder / "figure.png")
-        view = _view(project, row)
+        view = _view(project, row, actor)
     record(hub, actor, "output.request", resource, "allowed", None,
            {"output": view.id, "suppressed": checks["suppressed"]})
     return view
@@ -250,19 +298,42 @@ def _refuse_unless(hub: Hub, actor: Actor, allowed: bool, action: str, project: 
 
 
 def get_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
-    """The request's state and disclosure evidence: which rule fired where.
+    """The request's state, disclosure evidence (which rule fired where) and checked table.
 
     The evidence holds the true counts behind suppressed cells, exactly what the airlock
-    withholds, so only the hub's output checkers and the request's author may see it."""
+    withholds, so only the hub's output checkers and the request's author may see it. The
+    reviews are blinded for independent review: until both reviews are in, no one sees
+    another reviewer's decision or comment; the author then sees public comments only."""
     with hub.sessions()() as session:
         row, project = _load(session, output_id)
-        view = _view(project.slug, row)
+        view = replace(_view(project.slug, row, actor), published=_published(hub, row))
     resource = Resource("project", name=view.project)
     require(hub, actor, "output.read", resource, details={"output": output_id})
     _refuse_unless(hub, actor, actor.has("output_checker") or view.author == actor.username,
                    "output.read", view.project, output_id,
                    "only its author and the output checkers see a request's evidence")
     return view
+
+
+def list_outputs(hub: Hub, actor: Actor, *, project: str | None = None,
+                 states: Sequence[str] = ()) -> list[OutputView]:
+    """Output requests, newest first: every request for an output checker (their queue),
+    a researcher's own requests otherwise; `project` and `states` narrow the list.
+
+    Each is seen as `get_output` shows it, reviews blinded the same way."""
+    require(hub, actor, "output.read", Resource("project", name=project or "*"),
+            details={"list": True, "states": list(states)})
+    checker = actor.has("output_checker")
+    with hub.sessions()() as session:
+        query = select(OutputRequest, Project.slug).join(
+            Project, Project.id == OutputRequest.project_id).order_by(OutputRequest.id.desc())
+        if project:
+            query = query.where(Project.slug == project)
+        if states:
+            query = query.where(OutputRequest.state.in_(list(states)))
+        if not checker:
+            query = query.where(OutputRequest.author == actor.username)
+        return [_view(slug, row, actor) for row, slug in session.execute(query).all()]
 
 
 def submit_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
@@ -279,17 +350,23 @@ def submit_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
         if row.state != "pending":
             raise AirlockConflict(f"output {output_id} is {row.state}, not pending")
         row.state = "submitted"
-        view = _view(project.slug, row)
+        view = _view(project.slug, row, actor)
     record(hub, actor, "output.submit", Resource("project", name=view.project), "allowed",
            None, {"output": output_id})
     return view
 
 
-def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment: str = ""
-                  ) -> OutputView:
-    """An output checker, not the author, approves, returns or rejects with the evidence."""
+def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment: str = "",
+                  comment_visibility: str = "private") -> OutputView:
+    """An output checker, not the author, approves, returns or rejects with the evidence.
+
+    The comment is private (for the output checkers only) or public (shown to the author
+    too, once both reviews are in)."""
     if decision not in ("approve", "return", "reject"):
         raise AirlockError("a review decision is approve, return or reject")
+    if comment_visibility not in VISIBILITIES:
+        raise AirlockError("a comment's visibility is private (output checkers only) or "
+                           "public (shown to the researcher)")
     with hub.sessions().begin() as session:
         row, project = _load(session, output_id)
         require(hub, actor, "output.review", Resource("project", name=project.slug),
@@ -302,7 +379,8 @@ def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment
         if any(r.reviewer == actor.username for r in row.reviews):
             raise AirlockConflict(f"{actor.username} has already reviewed output {output_id}")
         row.reviews.append(OutputReview(reviewer=actor.username, decision=decision,
-                                        comment=comment))
+                                        comment=comment[:2000],
+                                        comment_visibility=comment_visibility))
         decisions = [r.decision for r in row.reviews]
         if len(decisions) < REVIEWS_NEEDED:
             row.state = "partially_reviewed"
@@ -312,7 +390,7 @@ def review_output(hub: Hub, actor: Actor, output_id: int, decision: str, comment
             row.state = "returned"
         else:
             row.state = "approved"
-        return _view(project.slug, row)
+        return _view(project.slug, row, actor)
 
 
 def withdraw_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
@@ -329,7 +407,7 @@ def withdraw_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
         if row.state in ("released", "withdrawn"):
             raise AirlockConflict(f"output {output_id} is {row.state}")
         row.state = "withdrawn"
-        return _view(project.slug, row)
+        return _view(project.slug, row, actor)
 
 
 def _sha256(path: Path) -> str:
@@ -365,7 +443,7 @@ def release_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
                 row.checks = {**row.checks, "release_refused":
                               "an output released since the review makes a cell recoverable "
                               "by differencing; request it again"}
-                return _view(project.slug, row)
+                return _view(project.slug, row, actor)
         target = hub.root / "releases" / project.slug / str(row.id)
         target.mkdir(parents=True, exist_ok=False)
         names = [n for n in OUTPUT_FILES if (source / n).exists()]
@@ -390,7 +468,7 @@ def release_output(hub: Hub, actor: Actor, output_id: int) -> OutputView:
         row.release_record = release
         row.released_at = now
         row.state = "released"
-        return _view(project.slug, row)
+        return _view(project.slug, row, actor)
 
 
 def download_output(hub: Hub, actor: Actor, output_id: int, out: Path) -> dict[str, Any]:

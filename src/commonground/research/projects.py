@@ -10,7 +10,7 @@ have approved, and ends by itself at the end date or on revocation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -60,6 +60,10 @@ class ProjectView:
     starts_on: date
     ends_on: date
     ethics_reference: str
+    question: str = ""
+    # organisation -> {"decision", "decided_by", "reason", "decided_at"}: who decided, and why
+    decisions: dict[str, dict[str, str]] = field(default_factory=dict)
+    revoked_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"project": self.slug, "title": self.title, "status": self.status,
@@ -67,7 +71,9 @@ class ProjectView:
                 "researchers": list(self.researchers), "coordinator": self.coordinator,
                 "datasets": self.datasets, "providers": list(self.providers),
                 "approvals": self.approvals, "starts_on": self.starts_on.isoformat(),
-                "ends_on": self.ends_on.isoformat(), "ethics_reference": self.ethics_reference}
+                "ends_on": self.ends_on.isoformat(), "ethics_reference": self.ethics_reference,
+                "question": self.question, "decisions": self.decisions,
+                "revoked_reason": self.revoked_reason}
 
 
 def providers_of(project: Project) -> tuple[str, ...]:
@@ -90,7 +96,11 @@ def _view(project: Project, today: date) -> ProjectView:
         project.slug, project.title, effective_status(project, today), project.commissioned_by,
         project.purpose, tuple(project.researchers), project.coordinator, dict(project.datasets),
         providers_of(project), {a.organisation: a.decision for a in project.approvals},
-        project.starts_on, project.ends_on, project.ethics_reference)
+        project.starts_on, project.ends_on, project.ethics_reference, project.question,
+        {a.organisation: {"decision": a.decision, "decided_by": a.decided_by,
+                          "reason": a.reason or "",
+                          "decided_at": a.decided_at.isoformat(timespec="minutes")}
+         for a in project.approvals}, project.revoked_reason or "")
 
 
 def _load(session: Any, slug: str) -> Project:
@@ -178,14 +188,19 @@ def get_project(hub: Hub, actor: Actor, slug: str, *, today: date | None = None
     return project_view(hub, slug, today=today)
 
 
-def list_projects(hub: Hub, actor: Actor, *, mine: bool = False,
+def list_projects(hub: Hub, actor: Actor, *, mine: bool = False, providing: bool = False,
                   today: date | None = None) -> list[ProjectView]:
-    """Projects, their status and approvals; `mine`: only those naming the actor."""
+    """Projects, their status and approvals; `mine`: only those naming the actor;
+    `providing`: only those asking for the actor's organisation's data (its decisions)."""
     require(hub, actor, "project.read", Resource("project", name="*"))
     day = today or today_utc()
     with hub.sessions()() as session:
         views = [_view(p, day) for p in session.scalars(select(Project).order_by(Project.slug))]
-    return [v for v in views if actor.username in v.researchers] if mine else views
+    if mine:
+        views = [v for v in views if actor.username in v.researchers]
+    if providing:
+        views = [v for v in views if actor.organisation in v.providers]
+    return views
 
 
 def _refuse_non_provider(hub: Hub, actor: Actor, project: Project, action: str) -> None:

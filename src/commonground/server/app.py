@@ -22,13 +22,33 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonground.engines import EngineError, EngineUnavailable
+from commonground.engines.sandbox import SandboxRefusal
 from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.oidc import OidcClient
 from commonground.server.render import render
-from commonground.server.routes import auth, home, jobs, oidc, research
+from commonground.server.routes import (
+    analysis,
+    api_contribute,
+    api_governance,
+    api_insights,
+    api_link,
+    api_research,
+    approvals,
+    auth,
+    board,
+    catalogue,
+    checking,
+    governance,
+    home,
+    jobs,
+    oidc,
+    research,
+    steward,
+)
 from commonground.store.hub import HubError
+from commonground.store.lake import InvalidSlug
 
 STATIC = Path(__file__).parent / "static"
 
@@ -48,6 +68,14 @@ NOT_OPERATION_ROUTES: dict[str, str] = {
     "GET /api/openapi.json": "the API's OpenAPI schema",
     "GET /api/jobs/{job_id}": "a background job's status, for who started it only; the job's "
                               "work is an operation, checked when it ran",
+    "GET /steward/jobs/{job_id}": "an upload's job page, for who started it only (as "
+                                  "GET /api/jobs/{job_id}); the job ran contribution.create",
+    "GET /steward/erasure": "the erasure request form; posting it is erasure.request",
+    "GET /governance/retention": "the retention confirmation form; posting it is "
+                                 "retention.run",
+    "GET /analysis": "the analyst's start page: links to the analyst's pages",
+    "GET /api/geography/lsoa.geojson": "public geography: Essex's LSOA boundaries (ONS Open "
+                                       "Geography, Open Government Licence), no hub data",
 }
 
 # Pages may load only this site's own scripts and styles: no CDN, no inline script. Vega
@@ -127,10 +155,12 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES,
     runner = Jobs(Path(hub_path))
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.abandon_unfinished()
         yield
         runner.shutdown()
+        if getattr(app.state, "hub", None) is not None:
+            app.state.hub.close()
 
     app = FastAPI(title="CommonGround", lifespan=lifespan, version="1", docs_url="/api/docs",
                   redoc_url=None,
@@ -154,7 +184,7 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES,
     async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                              for e in exc.errors()[:5])
-        return _error(request, status.HTTP_422_UNPROCESSABLE_ENTITY, problems)
+        return _error(request, status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
 
     # The one mapping from our errors to HTTP: each carries its status (`commonground.errors`);
     # the store's and engines' errors carry it too, as plain attributes. A 5xx is the hub's own
@@ -164,11 +194,24 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES,
         message = str(exc) if http_status < 500 else "the hub cannot serve this request now"
         return _error(request, http_status, message)
 
-    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable):
+    for kind in (CommonGroundError, HubError, EngineError, EngineUnavailable, InvalidSlug,
+                 SandboxRefusal):
         app.add_exception_handler(kind, domain_error)
 
-    for router in (auth.router, home.router, jobs.router, research.router):
+    for router in (auth.router, home.router, jobs.router, research.router, catalogue.router):
         app.include_router(router)
+    app.include_router(api_governance.router)
+    app.include_router(api_contribute.router)
+    app.include_router(approvals.router)
+    app.include_router(checking.router)
+    app.include_router(steward.router)
+    app.include_router(governance.router)
+    app.include_router(analysis.router)
+    app.include_router(board.router)
+    app.include_router(board.geography)
+    app.include_router(api_link.router)
+    app.include_router(api_research.router)
+    app.include_router(api_insights.router)
     if app.state.oidc is not None:
         app.include_router(oidc.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():

@@ -84,6 +84,7 @@ class Jobs:
 
     def __init__(self, hub_path: Path, workers: int = WORKERS) -> None:
         self.hub_path = hub_path
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cg-job")
 
     def abandon_unfinished(self) -> None:
@@ -142,6 +143,9 @@ class Jobs:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        # A fresh pool in case the same app starts again (a test client runs the app's
+        # lifespan once per client, and schemathesis once per call).
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="cg-job")
 
 
 def job_status(hub: Hub, actor: Actor, job_id: int) -> JobView:

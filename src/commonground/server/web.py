@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, HTTPException, Request, Response, status
 
@@ -42,12 +44,25 @@ def hub_path(request: Request) -> Path:
     return request.app.state.hub_path  # type: ignore[no-any-return]
 
 
+_OPENING = threading.Lock()
+
+
+def shared_hub(app: Any) -> Hub:
+    """The app's one Hub: its engine pools connections for every request's thread (opening
+    a hub per request cost a new engine and a schema check each time: most of a page's time
+    under load). Opened on first use; the app's lifespan closes it, and it reconnects if used
+    again."""
+    hub: Hub | None = getattr(app.state, "hub", None)
+    if hub is None:
+        with _OPENING:
+            hub = getattr(app.state, "hub", None)
+            if hub is None:
+                hub = app.state.hub = open_hub(app.state.hub_path)
+    return hub
+
+
 def hub_dep(request: Request) -> Iterator[Hub]:
-    hub = open_hub(hub_path(request))
-    try:
-        yield hub
-    finally:
-        hub.close()
+    yield shared_hub(request.app)
 
 
 def _bearer(request: Request) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def connect(url: str) -> Engine:
     """A SQLAlchemy engine for `url` (sqlite:///... or postgresql+psycopg://...)."""
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    # SQLite: wait up to 30 s for another writer's lock (the web app writes sessions and
+    # audit entries from many threads) rather than fail after the default 5 s.
+    extra = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+    engine = create_engine(url, future=True, pool_pre_ping=True, **extra)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -56,6 +60,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@functools.cache  # the migration scripts do not change while the process runs
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
