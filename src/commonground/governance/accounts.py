@@ -148,6 +148,14 @@ def sign_in_external(hub: Hub, email: str, issuer: str, *, client: str = "unknow
         return _open(session, actor_of(person), "oidc", client)
 
 
+def refuse_external(hub: Hub, issuer: str, reason: str, *, client: str = "unknown") -> None:
+    """Audit a single sign-on refused before anyone was identified (the identity provider's
+    answer failed a check: state, signature, issuer, audience, nonce, unverified e-mail)."""
+    record(hub, "anonymous", "session.sign_in", Resource("hub", name="web"), "refused",
+           details={"reason": reason[:200], "issuer": issuer[:100], "method": "oidc",
+                    "client": client[:64]})
+
+
 def session_actor(hub: Hub, session_id: str, *, idle_minutes: int = IDLE_MINUTES
                   ) -> tuple[Actor, str]:
     """The actor and CSRF token of a live session; touching it keeps it alive."""

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonground.engines import EngineError, EngineUnavailable
@@ -25,6 +26,7 @@ from commonground.engines.sandbox import SandboxRefusal
 from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
+from commonground.server.oidc import OidcClient
 from commonground.server.render import render
 from commonground.server.routes import (
     analysis,
@@ -41,6 +43,7 @@ from commonground.server.routes import (
     governance,
     home,
     jobs,
+    oidc,
     research,
     steward,
 )
@@ -55,6 +58,10 @@ NOT_OPERATION_ROUTES: dict[str, str] = {
     "GET /login": "the sign-in form",
     "POST /login": "signing in (governance.accounts.sign_in, audited)",
     "POST /logout": "signing out (governance.accounts.sign_out, audited)",
+    "GET /login/oidc": "single sign-on, step one: off to the identity provider (served only "
+                       "when COMMONGROUND_OIDC_* configure one)",
+    "GET /login/oidc/callback": "single sign-on, step two: the provider's answer checked, then "
+                                "governance.accounts.sign_in_external (audited)",
     "GET /api/docs": "the API's documentation",
     "GET /docs/oauth2-redirect": "FastAPI's documentation helper",
     "GET /api/docs/oauth2-redirect": "FastAPI's documentation helper",
@@ -141,7 +148,10 @@ def _error(request: Request, status_code: int, message: str) -> Any:
                   message=message)
 
 
-def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
+def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES,
+               oidc_client: OidcClient | None = None) -> FastAPI:
+    """The app over the hub at `hub_path`. Single sign-on is on when `oidc_client` is given
+    or the COMMONGROUND_OIDC_* variables configure a provider (`server.oidc`)."""
     runner = Jobs(Path(hub_path))
 
     @asynccontextmanager
@@ -160,11 +170,14 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     app.state.hub_path = Path(hub_path)
     app.state.idle_minutes = idle_minutes
     app.state.jobs = runner
-    app.state.oidc_name = None
+    app.state.oidc = oidc_client or OidcClient.from_env()
+    app.state.oidc_name = app.state.oidc.config.name if app.state.oidc else None
     app.add_middleware(SecurityHeaders)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Any:
+    # Starlette's own HTTPException (an unknown path, a wrong method) as well as FastAPI's:
+    # every 404 is the service's page, not a bare JSON body.
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
         return _error(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
@@ -199,6 +212,8 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES) -> FastAPI:
     app.include_router(api_link.router)
     app.include_router(api_research.router)
     app.include_router(api_insights.router)
+    if app.state.oidc is not None:
+        app.include_router(oidc.router)
     if (STATIC / "vendor" / "govuk" / "assets").exists():
         # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets.
         app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk" / "assets"),

@@ -24,10 +24,16 @@ from commonground.store.hub import Hub
 router = APIRouter(include_in_schema=False)
 
 
-def _safe_next(target: str) -> str:
-    """Only a path on this site: an open redirect would help a phishing page."""
+def safe_next(target: str) -> str:
+    """Only a path on this site: an open redirect would help a phishing page.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example"
+    and "/<tab>/evil.example" lead off the site as "//evil.example" does: any backslash or
+    control character is refused too.
+    """
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)):
         return "/"
     return target
 
@@ -36,10 +42,10 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _login_page(request: Request, *, error: str = "", username: str = "", next_: str = "/",
+def login_page(request: Request, *, error: str = "", username: str = "", next_: str = "/",
                 status_code: int = 200) -> Any:
     return render(request, "login.html", None, status_code=status_code, title="Sign in",
-                  error=error, username=username, next=_safe_next(next_),
+                  error=error, username=username, next=safe_next(next_),
                   oidc=request.app.state.oidc_name,
                   error_summary=[("username", error)] if error else [])
 
@@ -48,8 +54,8 @@ def _login_page(request: Request, *, error: str = "", username: str = "", next_:
 def login_form(request: Request, next: str = "/",  # noqa: A002
                caller: Caller | None = Depends(optional_caller)) -> Any:  # noqa: B008
     if caller is not None:
-        return RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
-    return _login_page(request, next_=next)
+        return RedirectResponse(safe_next(next), status.HTTP_303_SEE_OTHER)
+    return login_page(request, next_=next)
 
 
 @router.post("/login")
@@ -58,13 +64,13 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     try:
         _, session_id, _ = sign_in(hub, username, password, client=client_of(request))
     except SignInThrottled as exc:
-        return _login_page(request, error=str(exc), username=username, next_=next,
+        return login_page(request, error=str(exc), username=username, next_=next,
                            status_code=429)
     except AuthenticationFailed:
-        return _login_page(request, error="The user name or password is wrong",
+        return login_page(request, error="The user name or password is wrong",
                            username=username, next_=next, status_code=401)
     # A new random id at every sign-in: a session id planted before sign-in is worthless.
-    response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(safe_next(next), status.HTTP_303_SEE_OTHER)
     set_session_cookie(request, response, session_id)
     return response
 
