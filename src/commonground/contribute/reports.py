@@ -26,8 +26,7 @@ MAX_PROBLEMS = 2000  # shown one by one; the groups always count every problem
 # How to fix a row, by the quarantine's problem code (validation and the reader's rejections).
 FIXES: dict[str, str] = {
     "required": "Fill in the missing value, or remove the row if the record is incomplete.",
-    "bad_value": "Correct the value so it has the expected form (check the date format and "
-                 "that numbers hold digits only).",
+    "bad_value": "Correct the value so it has the expected form.",
     "implausible_date": "Check the date: it is before 1880 or in the future.",
     "out_of_range": "Correct the number so it is within the range.",
     "not_allowed": "Use one of the listed values (spelling and case matter), or ask the hub "
@@ -38,6 +37,25 @@ FIXES: dict[str, str] = {
     "unclosed_quote": "Close the quoted field with a double quote, or remove the stray quote.",
 }
 DEFAULT_FIX = "Correct the row so it matches the contract, then send the file again."
+# A value of the wrong form: the hint names what the column expects.
+BAD_VALUE_FIXES: tuple[tuple[str, str], ...] = (
+    ("date", "Write the date in one of the formats shown, e.g. 31/01/2025 for %d/%m/%Y."),
+    ("postcode", "Write a full UK postcode, e.g. CM1 1AA: outward and inward parts."),
+    ("uprn", "Use the property's UPRN as digits only (up to 12)."),
+    ("nhs", "Use the 10-digit NHS number, digits only; its check digit must be right."),
+    ("integer", "Use a whole number, digits only (no commas, spaces or units)."),
+    ("number", "Use a number, digits only (no commas, spaces or units)."),
+)
+
+
+def fix_for(problem: str, expected: str) -> str:
+    """How to fix one quarantined row, from its problem code and what the column expected."""
+    if problem == "bad_value":
+        wanted = expected.lower()
+        for word, fix in BAD_VALUE_FIXES:
+            if word in wanted:
+                return fix
+    return FIXES.get(problem, DEFAULT_FIX)
 
 
 class ContributionNotFound(NotFound):
@@ -96,7 +114,7 @@ def _problems(hub: Hub, contribution: Contribution, version: int | None
         return []
     table = pq.read_table(path)
     return [{**row, "version": version,
-             "fix": FIXES.get(str(row.get("problem")), DEFAULT_FIX)}
+             "fix": fix_for(str(row.get("problem")), str(row.get("expected") or ""))}
             for row in table.to_pylist()]
 
 
