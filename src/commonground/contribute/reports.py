@@ -39,11 +39,12 @@ FIXES: dict[str, str] = {
 DEFAULT_FIX = "Correct the row so it matches the contract, then send the file again."
 # A value of the wrong form: the hint names what the column expects.
 BAD_VALUE_FIXES: tuple[tuple[str, str], ...] = (
-    ("date", "Write the date in one of the formats shown, e.g. 31/01/2025 for %d/%m/%Y."),
+    ("a date", "Write the date in one of the formats shown, e.g. 31/01/2025 for %d/%m/%Y."),
     ("postcode", "Write a full UK postcode, e.g. CM1 1AA: outward and inward parts."),
     ("uprn", "Use the property's UPRN as digits only (up to 12)."),
     ("nhs", "Use the 10-digit NHS number, digits only; its check digit must be right."),
-    ("integer", "Use a whole number, digits only (no commas, spaces or units)."),
+    ("month", "Write the month as YYYY-MM, e.g. 2018-01."),
+    ("whole number", "Use a whole number, digits only (no commas, spaces or units)."),
     ("number", "Use a number, digits only (no commas, spaces or units)."),
 )
 
