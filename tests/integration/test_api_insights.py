@@ -88,11 +88,12 @@ def test_a_link_run_is_a_job_that_finishes(client: TestClient, who: Who) -> None
                                            headers=analyst), analyst)
     assert job["status"] == "done", job
     assert job["kind"] == "link.run" and "address" in job["result"]
-    # The policy is checked when the job runs: a researcher's job fails with 403.
-    refused = finished_job(client, client.post("/api/link/runs", json={},
-                                               headers=who["uni-researcher"]),
-                           who["uni-researcher"])
-    assert refused["status"] == "failed" and refused["error"]["status"] == 403
+    # A role that may never run linkage is refused at once (and audited), with no job.
+    refused = client.post("/api/link/runs", json={}, headers=who["uni-researcher"])
+    assert refused.status_code == 403 and "link.run" in refused.json()["error"]
+    audit = client.get("/api/audit", params={"limit": 20}, headers=who["police-ig-lead"])
+    assert any(e["actor"] == "uni-researcher" and e["action"] == "link.run"
+               and e["outcome"] == "refused" for e in audit.json()["entries"]), audit.text
     # Nobody else can read someone's job.
     assert client.get(f"/api/jobs/{job['id']}", headers=who["uni-researcher"]
                       ).status_code == 404
@@ -141,10 +142,9 @@ def test_risk_build_and_uplift_are_jobs(client: TestClient, who: Who) -> None:
                                               headers=analyst), analyst)
     # A 2,500-person county may hold too few referrals to judge: a 4xx, never a crash.
     assert uplift["status"] == "done" or uplift["error"]["status"] < 500, uplift
-    refused = finished_job(client, client.post("/api/risk/lists", json={},
-                                               headers=who["board-chair"]),
-                           who["board-chair"])
-    assert refused["status"] == "failed" and refused["error"]["status"] == 403
+    # No role of the board's may build a list: refused at once, no job started.
+    refused = client.post("/api/risk/lists", json={}, headers=who["board-chair"])
+    assert refused.status_code == 403 and "risk.build" in refused.json()["error"]
 
 
 def test_an_intervention_is_registered_allocated_and_evaluated(client: TestClient,

@@ -437,6 +437,17 @@ def operation(name: str) -> Operation:
     return BY_NAME[name]
 
 
+def role_may_call(roles: frozenset[str], name: str) -> bool:
+    """Whether any of these roles holds a grant for the operation's policy action.
+
+    A necessary condition only, for refusing at once what can never be allowed (a background
+    job's route answers 403 instead of starting a job bound to fail); the operation still
+    checks the scope, the conditions and audits when it runs.
+    """
+    grants = operation(name).grants()
+    return operation(name).action is None or EVERYONE in grants or bool(roles & set(grants))
+
+
 def _cell(op: Operation, role: str) -> str:
     """One cell of the role matrix: may this role call the operation, and where."""
     if op.action is None:

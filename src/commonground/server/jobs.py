@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import select
 
 from commonground.errors import NotFound, status_of
-from commonground.governance import Actor
+from commonground.governance import Actor, PermissionDenied, Resource, record
+from commonground.governance.operations import role_may_call
 from commonground.store import open_hub
 from commonground.store.hub import Hub
 from commonground.store.models import Job
@@ -101,6 +102,13 @@ class Jobs:
             hub.close()
 
     def start(self, hub: Hub, actor: Actor, kind: str, work: Work) -> JobView:
+        """Queue `work` (the operation `kind`, called as `actor`). A caller none of whose
+        roles may ever call that operation is refused now, audited, not after a 202."""
+        if not role_may_call(actor.roles, kind):
+            record(hub, actor, kind, Resource("operation", name=kind), "refused",
+                   details={"reason": "none of the caller's roles may call it"})
+            raise PermissionDenied(f"{actor.username} may not start {kind}: none of their "
+                                   "roles allows it")
         with hub.sessions().begin() as session:
             row = Job(kind=kind, owner=actor.username, status="queued", progress=0.0,
                       message="waiting to start")
