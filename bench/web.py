@@ -214,9 +214,10 @@ def main() -> None:
     parser.add_argument("--hub", type=Path, help="A demo hub to copy (default: build one).")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--requests", type=int, default=20, help="GETs per client.")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="Mean seconds a client waits between its GETs (0: none, "
-                             "every client sends its next GET at once: the worst case).")
+    parser.add_argument("--think", default="2,0",
+                        help="Mean seconds a client waits between its GETs, one run per "
+                             "value (2: people reading pages, the targets' case; 0: every "
+                             "client sends its next GET at once, the server's capacity).")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cg-bench-web-") as work:
@@ -224,16 +225,19 @@ def main() -> None:
         plans = _plan(hub_path)
         port = _free_port()
         server = _start(hub_path, port)
+        passed = []
         try:
-            timings, errors, seconds = asyncio.run(_load(
-                f"http://127.0.0.1:{port}", plans, args.clients, args.requests, args.think))
+            for think in (float(value) for value in args.think.split(",")):
+                timings, errors, seconds = asyncio.run(_load(
+                    f"http://127.0.0.1:{port}", plans, args.clients, args.requests, think))
+                print(f"\n## {args.clients} clients signed in at once, {args.requests} GETs "
+                      f"each, think time {think:g} s; one `commonground serve` process on "
+                      f"{os.cpu_count()} cores")
+                passed.append(report(timings, errors, seconds))
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"\n{args.clients} clients signed in at once, {args.requests} GETs each "
-          f"(think time {args.think:g} s), one `commonground serve` process on "
-          f"{os.cpu_count()} cores.")
-    sys.exit(0 if report(timings, errors, seconds) else 1)
+    sys.exit(0 if passed and passed[0] else 1)  # the first run (people reading) is judged
 
 
 if __name__ == "__main__":
