@@ -105,6 +105,12 @@ def test_an_output_goes_through_the_airlock(client: TestClient,
                       ).json()["state"] == made.json()["state"]
     submitted = client.post(f"/api/outputs/{output}/submit", headers=who["uni-researcher"])
     assert submitted.status_code == 200, submitted.text
+    queue = client.get("/api/outputs", params={"state": "submitted"},
+                       headers=who["police-output-checker"])
+    assert output in [o["id"] for o in queue.json()["outputs"]]
+    mine = client.get("/api/outputs", headers=who["uni-researcher"]).json()["outputs"]
+    assert output in [o["id"] for o in mine]
+    assert client.get("/api/outputs", headers=who["board-chair"]).status_code == 403
     assert client.post(f"/api/outputs/{output}/reviews", json={"decision": "approve"},
                        headers=who["uni-researcher"]).status_code == 403
     for checker in ("police-output-checker", "county-output-checker"):

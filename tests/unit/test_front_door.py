@@ -151,3 +151,10 @@ def test_every_web_route_is_an_operation_or_says_why_not(tmp_path: Path) -> None
     registered = {route for op in OPERATIONS for route in op.routes}
     assert registered <= served, sorted(registered - served)
     assert served - registered <= set(NOT_OPERATION_ROUTES), sorted(served - registered)
+
+
+def test_every_operation_the_cli_offers_has_an_api_route() -> None:
+    """Partners' platforms and scripts can do whatever a person can do at the command line."""
+    missing = [op.name for op in OPERATIONS
+               if op.cli and not any(" /api/" in route for route in op.routes)]
+    assert not missing, f"operations with a CLI command but no /api/ route: {missing}"

@@ -286,7 +286,7 @@ OPERATIONS: tuple[Operation, ...] = (
             "GET /api/outputs/{output_id}",
         )),
     _op("output.list", f"{_RES}:list_outputs", "output.read", "project", cli="output list",
-        routes=("GET /research/{slug}/outputs", "GET /checking")),
+        routes=("GET /research/{slug}/outputs", "GET /checking", "GET /api/outputs")),
     _op("output.submit", f"{_RES}:submit_output", "output.request", "project",
         condition=Condition.AUTHOR, cli="output submit",
         routes=(

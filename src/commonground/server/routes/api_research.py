@@ -18,6 +18,7 @@ from commonground.research import (
     download_output,
     get_output,
     get_project,
+    list_outputs,
     list_projects,
     propose_project,
     refuse_project,
@@ -146,6 +147,19 @@ def api_request_output(slug: Slug, ask: OutputAsk, caller: Caller = Depends(form
     view = request_output(hub, caller.actor, slug, kind=ask.kind, title=ask.title,
                           spec=ask.spec, justification=ask.justification)
     return json_ready(view.to_dict())  # type: ignore[no-any-return]
+
+
+@router.get("/api/outputs")
+def api_outputs(project: Annotated[str | None, Query(
+                    max_length=64, description="Only this project's requests.")] = None,
+                state: Annotated[list[str] | None, Query(
+                    description="Only requests in these states (repeat: submitted, "
+                                "partially_reviewed, approved, released, ...).")] = None,
+                caller: Caller = Depends(caller_dep),  # noqa: B008
+                hub: Hub = Depends(hub_dep)) -> dict[str, Any]:  # noqa: B008
+    """Output requests, newest first: a checker's queue, or a researcher's own requests."""
+    found = list_outputs(hub, caller.actor, project=project, states=state or ())
+    return {"outputs": [json_ready(view.to_dict()) for view in found]}
 
 
 @router.get("/api/outputs/{output_id}")
