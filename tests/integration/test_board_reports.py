@@ -9,7 +9,6 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -93,7 +92,8 @@ def test_the_board_cannot_reach_record_level_pages(client: TestClient, tokens: d
 
 
 def _finished(client: TestClient, headers: dict[str, str], location: str) -> dict[str, Any]:
-    job_id = parse_qs(urlsplit(location).query)["job"][0]
+    assert location.startswith("/jobs/"), location  # the job's own page
+    job_id = location.removeprefix("/jobs/")
     for _ in range(300):
         job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
         if job["status"] in ("done", "failed"):

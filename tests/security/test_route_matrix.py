@@ -269,8 +269,8 @@ def _request(client: TestClient, key: str, url: str, route: Any, who: Credential
 
 def _job_of(response: Any) -> int | None:
     """The id of the job a route started: an API answers with the job (202), a page
-    redirects to where it reports (`?job=N`)."""
-    found = re.search(r"[?&]job=(\d+)", response.headers.get("location", ""))
+    redirects to where it reports (`/jobs/N` or `?job=N`)."""
+    found = re.search(r"(?:[?&]job=|/jobs/)(\d+)", response.headers.get("location", ""))
     if found:
         return int(found.group(1))
     if response.status_code != 202:

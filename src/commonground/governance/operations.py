@@ -203,7 +203,7 @@ OPERATIONS: tuple[Operation, ...] = (
                            "GET /steward/datasets/{org}/{dataset}/quarantine")),
     # link: the entity index
     _op("link.run", f"{_LINK}:run_linkage", "link.run", "linkage", cli="link run",
-        routes=("POST /api/link/runs",), **W),
+        routes=("POST /api/link/runs", "POST /analysis/link-run"), **W),
     _op("link.evaluate", f"{_LINK}:evaluate_hub", "link.read", "linkage", cli="link evaluate",
         routes=("POST /api/link/evaluate",)),
     _op("link.export", f"{_LINK}:export", "link.read", "linkage", cli="link export",
@@ -347,7 +347,8 @@ OPERATIONS: tuple[Operation, ...] = (
                                 "GET /board/trials/{intervention_id}")),
     # insights: modern slavery risk lists for safeguarding visits, and the visits' outcomes
     _op("risk.build", f"{_RISK}:build_risk_list", "risk.build", "risk_list",
-        cli="insights risk build", routes=("POST /api/risk/lists",), **W),
+        cli="insights risk build", routes=("POST /api/risk/lists", "POST /analysis/risk-build"),
+        **W),
     _op("risk.uplift", f"{_RISK}:uplift_report", "risk.read", "risk_list",
         cli="insights uplift",
         routes=("POST /api/risk/uplift",)),

@@ -66,6 +66,8 @@ NOT_OPERATION_ROUTES: dict[str, str] = {
     "GET /docs/oauth2-redirect": "FastAPI's documentation helper",
     "GET /api/docs/oauth2-redirect": "FastAPI's documentation helper",
     "GET /api/openapi.json": "the API's OpenAPI schema",
+    "GET /jobs/{job_id}": "a background job's page with its progress bar, for who started it "
+                          "only (as GET /api/jobs/{job_id})",
     "GET /api/jobs/{job_id}": "a background job's status, for who started it only; the job's "
                               "work is an operation, checked when it ran",
     "GET /steward/jobs/{job_id}": "an upload's job page, for who started it only (as "

@@ -17,8 +17,14 @@ from commonground.engines import get_engine
 from commonground.errors import InvalidInput, NotFound
 from commonground.insights.evaluation import list_evaluations, list_interventions
 from commonground.insights.reports import publish_board_report, report_lsoa_counts
-from commonground.insights.risk import OUTCOMES, explain_address, read_list, record_visit
-from commonground.link import decide_review, pending_reviews
+from commonground.insights.risk import (
+    OUTCOMES,
+    build_risk_list,
+    explain_address,
+    read_list,
+    record_visit,
+)
+from commonground.link import decide_review, pending_reviews, run_linkage
 from commonground.server.figures import (
     lsoa_page_data,
     review_chart,
@@ -205,4 +211,34 @@ def publish(request: Request, caller: Caller = Depends(form_caller),  # noqa: B0
         return publish_board_report(job_hub, actor, get_engine())
 
     job = request.app.state.jobs.start(hub, actor, "report.publish", work)
-    return _see_other(f"/analysis?done=publishing&job={job.id}")
+    return _see_other(f"/jobs/{job.id}")
+
+
+@router.post("/analysis/link-run")
+def link_run(request: Request, caller: Caller = Depends(form_caller),  # noqa: B008
+             hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
+    """Link people and addresses again in the background; entity ids carry over."""
+    actor = caller.actor
+
+    def work(job_hub: Hub, report: Report) -> Any:
+        report(0.05, "linking people and addresses across every contributed dataset")
+        with get_engine() as engine:
+            return run_linkage(job_hub, actor, engine)
+
+    job = request.app.state.jobs.start(hub, actor, "link.run", work)
+    return _see_other(f"/jobs/{job.id}")
+
+
+@router.post("/analysis/risk-build")
+def risk_build(request: Request, caller: Caller = Depends(form_caller),  # noqa: B008
+               hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
+    """Build the next risk list (the operation's defaults: top 100, usable 28 days)."""
+    actor = caller.actor
+
+    def work(job_hub: Hub, report: Report) -> Any:
+        report(0.05, "scoring every linked address from all partners' records")
+        with get_engine() as engine:
+            return build_risk_list(job_hub, actor, engine)
+
+    job = request.app.state.jobs.start(hub, actor, "risk.build", work)
+    return _see_other(f"/jobs/{job.id}")

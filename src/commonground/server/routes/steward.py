@@ -28,8 +28,9 @@ from commonground.contribute import (
 from commonground.engines import get_engine
 from commonground.errors import CommonGroundError, InvalidInput
 from commonground.governance import Actor, Resource, may, require
-from commonground.server.jobs import JobView, Report, job_status
+from commonground.server.jobs import JobView, Report
 from commonground.server.render import render
+from commonground.server.routes.jobs import job_page
 from commonground.server.web import Caller, caller_dep, form_caller, hub_dep
 from commonground.store.hub import Hub
 
@@ -183,11 +184,10 @@ def api_contribute(request: Request, org: str, dataset: str,
 
 
 @router.get("/steward/jobs/{job_id}", include_in_schema=False)
-def job_page(request: Request, job_id: int, caller: Caller = Depends(caller_dep),  # noqa: B008
-             hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
-    job = job_status(hub, caller.actor, job_id)
-    return render(request, "steward/job.html", caller, title=f"Upload {job.id}", job=job,
-                  refresh=job.status in ("queued", "running"))
+def upload_job_page(request: Request, job_id: int,
+                    caller: Caller = Depends(caller_dep),  # noqa: B008
+                    hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
+    return job_page(request, caller, hub, job_id)
 
 
 @router.get("/steward/datasets/{org}/{dataset}/versions/{version}", include_in_schema=False)
