@@ -44,13 +44,27 @@ SPARK_MEMORY = Variable("COMMONGROUND_SPARK_MEMORY", "2g",
                         "The Spark driver's memory (`spark.driver.memory`).")
 DEBUG = Variable("COMMONGROUND_DEBUG", None,
                  "Any non-empty value: an unexpected error shows its traceback.")
+SECURE_COOKIES = Variable("COMMONGROUND_SECURE_COOKIES", None,
+                          "`1`: the web app marks its cookies Secure even when it sees plain "
+                          "http (the hub is only ever reached over https).")
+OIDC_ISSUER = Variable("COMMONGROUND_OIDC_ISSUER", None,
+                       "Single sign-on: the OpenID Connect provider's issuer URL (with the "
+                       "client id and secret, turns on `/login/oidc`).")
+OIDC_CLIENT_ID = Variable("COMMONGROUND_OIDC_CLIENT_ID", None,
+                          "Single sign-on: this hub's client id at the provider.")
+OIDC_CLIENT_SECRET = Variable("COMMONGROUND_OIDC_CLIENT_SECRET", None,
+                              "Single sign-on: this hub's client secret at the provider.")
+OIDC_NAME = Variable("COMMONGROUND_OIDC_NAME", None,
+                     "Single sign-on: what the sign-in page calls the provider.")
 TEST_DATABASE_URL = Variable("COMMONGROUND_TEST_DATABASE_URL",
                              "postgresql+psycopg://postgres@127.0.0.1:5432/test",
                              "The test suite only: the PostgreSQL server its tests create "
                              "databases on.")
 
 VARIABLES: tuple[Variable, ...] = (HUB, USER, KEY_FILE, ENGINE, DATABASE_URL, SPARK_MASTER,
-                                   SPARK_MEMORY, DEBUG, TEST_DATABASE_URL)
+                                   SPARK_MEMORY, DEBUG, SECURE_COOKIES, OIDC_ISSUER,
+                                   OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_NAME,
+                                   TEST_DATABASE_URL)
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,11 @@ class Settings:
     spark_master: str
     spark_memory: str
     debug: bool
+    secure_cookies: bool
+    oidc_issuer: str | None
+    oidc_client_id: str | None
+    oidc_client_secret: str | None
+    oidc_name: str | None
     test_database_url: str
 
 
@@ -86,6 +105,11 @@ def read(environ: Mapping[str, str]) -> Settings:
         spark_master=required(SPARK_MASTER),
         spark_memory=required(SPARK_MEMORY),
         debug=bool(value(DEBUG)),
+        secure_cookies=(value(SECURE_COOKIES) or "").strip() == "1",
+        oidc_issuer=(value(OIDC_ISSUER) or "").strip() or None,
+        oidc_client_id=(value(OIDC_CLIENT_ID) or "").strip() or None,
+        oidc_client_secret=(value(OIDC_CLIENT_SECRET) or "").strip() or None,
+        oidc_name=(value(OIDC_NAME) or "").strip() or None,
         test_database_url=required(TEST_DATABASE_URL),
     )
 

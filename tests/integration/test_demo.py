@@ -91,7 +91,7 @@ def test_hub_has_a_database_and_partners_sit_beside_it(demo_run: tuple[Path, dic
     engine.dispose()
     assert [r.kind for r in runs] == ["demo:hub", "demo:partnership", "demo:contribute",
                                       "demo:link", "demo:research", "demo:insights",
-                                      "demo:modern_slavery"]
+                                      "demo:modern_slavery", "demo:accounts"]
     assert versions == 13
     assert contributions == result["stages"]["contribute"]["rows_in"]
 

@@ -41,6 +41,7 @@ STOPS = Resource.dataset("police/stops")  # not in any agreement
 FIRE = Resource.dataset("fire/incidents")  # fire is not a party
 AGREEMENT = Resource.agreement("essex-cp", PARTNERSHIP)
 RISK_LIST = Resource("risk_list", name="list-1")
+REPORT = Resource("report", name="board-1")
 DOCUMENT = {
     "slug": "essex-cp", "title": "Essex crime prevention", "parties": sorted(PARTNERSHIP),
     "purposes": ["crime-prevention", "safeguarding"],
@@ -191,6 +192,15 @@ MATRIX = [
     R("analyst", "council", "risk.visit", RISK_LIST, "safeguarding", True),
     R("governance_lead", "council", "risk.visit", RISK_LIST, "safeguarding", False),
     R("analyst", "council", "risk.visit", CRIMES, "safeguarding", False),  # wrong kind
+    # The board pack: analysts publish aggregates; the board, leads and analysts read them.
+    R("analyst", "police", "report.publish", REPORT, None, True),
+    R("board", "council", "report.publish", REPORT, None, False),
+    R("governance_lead", "police", "report.publish", REPORT, None, False),
+    R("board", "council", "report.read", REPORT, None, True),
+    R("governance_lead", "fire", "report.read", REPORT, None, True),
+    R("researcher", "police", "report.read", REPORT, None, False),
+    R("steward", "police", "report.read", REPORT, None, False),
+    R("board", "council", "report.read", CRIMES, None, False),  # wrong kind: no data for the board
 ]
 
 

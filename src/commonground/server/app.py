@@ -59,7 +59,7 @@ NOT_OPERATION_ROUTES: dict[str, str] = {
     "POST /login": "signing in (governance.accounts.sign_in, audited)",
     "POST /logout": "signing out (governance.accounts.sign_out, audited)",
     "GET /login/oidc": "single sign-on, step one: off to the identity provider (served only "
-                       "when COMMONGROUND_OIDC_* configure one)",
+                       "when the single sign-on settings configure one)",
     "GET /login/oidc/callback": "single sign-on, step two: the provider's answer checked, then "
                                 "governance.accounts.sign_in_external (audited)",
     "GET /api/docs": "the API's documentation",
@@ -153,7 +153,8 @@ def _error(request: Request, status_code: int, message: str) -> Any:
 def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES,
                oidc_client: OidcClient | None = None) -> FastAPI:
     """The app over the hub at `hub_path`. Single sign-on is on when `oidc_client` is given
-    or the COMMONGROUND_OIDC_* variables configure a provider (`server.oidc`)."""
+    or the single sign-on settings (COMMONGROUND_OIDC_ISSUER and the rest) configure a
+    provider (`server.oidc`)."""
     runner = Jobs(Path(hub_path))
 
     @asynccontextmanager

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 import threading
 import time
@@ -36,6 +35,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from commonground import settings
 from commonground.errors import CommonGroundError
 
 PENDING_SECONDS = 600  # a sign-in at the provider must come back within ten minutes
@@ -60,13 +60,12 @@ class OidcConfig:
     @classmethod
     def from_env(cls) -> OidcConfig | None:
         """The configuration, or None when the three required variables are not all set."""
-        issuer = os.environ.get("COMMONGROUND_OIDC_ISSUER", "").strip()
-        client_id = os.environ.get("COMMONGROUND_OIDC_CLIENT_ID", "").strip()
-        secret = os.environ.get("COMMONGROUND_OIDC_CLIENT_SECRET", "").strip()
+        found = settings.current()
+        issuer, client_id = found.oidc_issuer, found.oidc_client_id
+        secret = found.oidc_client_secret
         if not (issuer and client_id and secret):
             return None
-        name = os.environ.get("COMMONGROUND_OIDC_NAME", "").strip() or "single sign-on"
-        return cls(issuer, client_id, secret, name)
+        return cls(issuer, client_id, secret, found.oidc_name or "single sign-on")
 
 
 @dataclass(frozen=True)

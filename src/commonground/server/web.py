@@ -8,7 +8,6 @@ itself, so it needs no CSRF token.
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 
 from fastapi import Depends, HTTPException, Request, Response, status
 
+from commonground import settings
 from commonground.governance import Actor, AuthenticationFailed, authenticate
 from commonground.governance.accounts import IDLE_MINUTES, session_actor
 from commonground.store import open_hub
@@ -119,8 +119,7 @@ async def form_caller(request: Request, caller: Caller = Depends(caller_dep)) ->
 def secure_cookies(request: Request) -> bool:
     """Mark cookies Secure behind TLS (the scheme uvicorn sees with --proxy-headers) or when
     COMMONGROUND_SECURE_COOKIES=1 says the hub is only ever reached over https."""
-    forced = os.environ.get("COMMONGROUND_SECURE_COOKIES", "") == "1"
-    return forced or request.url.scheme == "https"
+    return settings.current().secure_cookies or request.url.scheme == "https"
 
 
 def set_session_cookie(request: Request, response: Response, session_id: str) -> None:

@@ -17,11 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.add_column(sa.Column("password_hash", sa.String(200), nullable=True))
-    with op.batch_alter_table("output_reviews") as batch:
-        batch.add_column(sa.Column("comment_visibility", sa.String(8), nullable=False,
-                                   server_default="private"))
+    # Plain ALTER TABLE (SQLite 3.35+ drops columns itself): a batch copy of `people` would
+    # trip the foreign keys that point at it.
+    op.add_column("people", sa.Column("password_hash", sa.String(200), nullable=True))
+    op.add_column("output_reviews", sa.Column("comment_visibility", sa.String(8),
+                                              nullable=False, server_default="private"))
     op.create_table(
         "web_sessions",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -58,7 +58,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("jobs", "sign_in_attempts", "web_sessions"):
         op.drop_table(table)
-    with op.batch_alter_table("output_reviews") as batch:
-        batch.drop_column("comment_visibility")
-    with op.batch_alter_table("people") as batch:
-        batch.drop_column("password_hash")
+    op.drop_column("output_reviews", "comment_visibility")
+    op.drop_column("people", "password_hash")
