@@ -38,6 +38,7 @@ from commonground.store import open_hub
 PASSWORD = "commonground-demo"
 PROJECT = "modern-slavery-signals"
 PAGE_P95_MS = 100.0
+ERRORS_SEEN: dict[str, int] = defaultdict(int)  # what the errors were: status or exception
 # The demo's people the clients take turns being, by the role each brings.
 PEOPLE = ("police-analyst", "uni-researcher", "board-chair", "police-steward",
           "police-ig-lead", "police-output-checker")
@@ -147,14 +148,17 @@ async def _client(base: str, username: str, plan: tuple[list[str], list[str], st
             url = rng.choice(pages if kind == "page" else reads)
             client = browser if kind == "page" else script
             started = time.perf_counter()
+            why = ""
             try:
                 answer = await client.get(url)
-                failed = answer.status_code != 200
-            except httpx.HTTPError:
-                failed = True
+                why = "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
+            except httpx.HTTPError as exc:
+                why = type(exc).__name__
             key = (kind, url.split("?")[0])
             timings[key].append((time.perf_counter() - started) * 1000)
-            errors[key] += failed
+            errors[key] += bool(why)
+            if why:
+                ERRORS_SEEN[why] += 1
 
 
 def _p(values: list[float], q: float) -> float:
@@ -188,6 +192,9 @@ def report(timings: Timings, errors: dict[tuple[str, str], int], seconds: float)
     checks = [(f"page GETs p95 {page_p95:.1f} ms <= {PAGE_P95_MS:.0f} ms",
                page_p95 <= PAGE_P95_MS),
               (f"errors {sum(errors.values())} == 0", sum(errors.values()) == 0)]
+    if ERRORS_SEEN:
+        print("\nErrors: " + ", ".join(f"{why} x{n}" for why, n in sorted(ERRORS_SEEN.items())))
+        ERRORS_SEEN.clear()
     print("\n| target | result |\n|---|---|")
     for text, passed in checks:
         print(f"| {text} | {'PASS' if passed else 'FAIL'} |")

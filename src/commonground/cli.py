@@ -116,8 +116,10 @@ def serve(
     open_hub(hub).close()  # a clear error now rather than on the first request
     err.print(f"CommonGround on http://{host}:{port}/ (hub {hub}); Ctrl-C to stop")
     # Behind a TLS proxy on this machine, X-Forwarded-Proto makes cookies Secure.
+    # Keep idle connections 75 s (nginx's default), not uvicorn's 5 s: a browser reusing a
+    # connection the server has just closed sees a failed request.
     uvicorn.run(create_app(hub), host=host, port=port, log_level="warning",
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_keep_alive=75)
 
 
 def _mount() -> None:
