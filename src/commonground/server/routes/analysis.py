@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -13,8 +14,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import RedirectResponse
 
-from commonground.engines import get_engine
+from commonground.engines import Engine, get_engine
 from commonground.errors import InvalidInput, NotFound
+from commonground.governance import Actor
 from commonground.insights.evaluation import list_evaluations, list_interventions
 from commonground.insights.reports import publish_board_report, report_lsoa_counts
 from commonground.insights.risk import (
@@ -200,45 +202,39 @@ def trial_page(request: Request, caller: Caller, hub: Hub, intervention_id: int,
                   chart=trial_chart(found), back=back)
 
 
+def _job(request: Request, hub: Hub, caller: Caller, kind: str, doing: str,
+         operation: Callable[[Hub, Actor, Engine], Any]) -> RedirectResponse:
+    """Run `operation` as the caller's background job and send them to its page."""
+    actor = caller.actor
+
+    def work(job_hub: Hub, report: Report) -> Any:
+        report(0.05, doing)
+        with get_engine() as engine:
+            return operation(job_hub, actor, engine)
+
+    job = request.app.state.jobs.start(hub, actor, kind, work)
+    return _see_other(f"/jobs/{job.id}")
+
+
 @router.post("/analysis/board-pack")
 def publish(request: Request, caller: Caller = Depends(form_caller),  # noqa: B008
             hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
     """Publish the board's figures in the background (the operation checks the policy)."""
-    actor = caller.actor
-
-    def work(job_hub: Hub, report: Report) -> Any:
-        report(0.1, "computing the board's figures")
-        return publish_board_report(job_hub, actor, get_engine())
-
-    job = request.app.state.jobs.start(hub, actor, "report.publish", work)
-    return _see_other(f"/jobs/{job.id}")
+    return _job(request, hub, caller, "report.publish", "computing the board's figures",
+                publish_board_report)
 
 
 @router.post("/analysis/link-run")
 def link_run(request: Request, caller: Caller = Depends(form_caller),  # noqa: B008
              hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
     """Link people and addresses again in the background; entity ids carry over."""
-    actor = caller.actor
-
-    def work(job_hub: Hub, report: Report) -> Any:
-        report(0.05, "linking people and addresses across every contributed dataset")
-        with get_engine() as engine:
-            return run_linkage(job_hub, actor, engine)
-
-    job = request.app.state.jobs.start(hub, actor, "link.run", work)
-    return _see_other(f"/jobs/{job.id}")
+    return _job(request, hub, caller, "link.run",
+                "linking people and addresses across every contributed dataset", run_linkage)
 
 
 @router.post("/analysis/risk-build")
 def risk_build(request: Request, caller: Caller = Depends(form_caller),  # noqa: B008
                hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
     """Build the next risk list (the operation's defaults: top 100, usable 28 days)."""
-    actor = caller.actor
-
-    def work(job_hub: Hub, report: Report) -> Any:
-        report(0.05, "scoring every linked address from all partners' records")
-        with get_engine() as engine:
-            return build_risk_list(job_hub, actor, engine)
-
-    job = request.app.state.jobs.start(hub, actor, "risk.build", work)
-    return _see_other(f"/jobs/{job.id}")
+    return _job(request, hub, caller, "risk.build",
+                "scoring every linked address from all partners' records", build_risk_list)
