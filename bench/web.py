@@ -1,6 +1,6 @@
 """The web app under load: 100 people signed in at once, reading pages and the API.
 
-    .venv/bin/python bench/web.py [--hub HUB] [--clients 100] [--requests 20]
+    .venv/bin/python bench/web.py [--hub HUB] [--clients 100] [--requests 20] [--workers N]
 
 Starts `commonground serve` on a copy of a demo hub (without --hub: a 2,500-person demo hub
 built first, as `commonground demo --people 2500 --seed 3` builds it), signs in `--clients`
@@ -107,9 +107,10 @@ def _route_of(url: str, served: set[str]) -> bool:
     return False
 
 
-def _start(hub_path: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(hub_path: Path, port: int, workers: int | None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", "from commonground.cli import main; main()", "serve",
                "--hub", str(hub_path), "--port", str(port)]
+    command += ["--workers", str(workers)] if workers else []
     server = subprocess.Popen(command, env=os.environ.copy())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -221,6 +222,8 @@ def main() -> None:
     parser.add_argument("--hub", type=Path, help="A demo hub to copy (default: build one).")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--requests", type=int, default=20, help="GETs per client.")
+    parser.add_argument("--workers", type=int,
+                        help="Server processes (default: serve's own, one per core up to 4).")
     parser.add_argument("--think", default="2,0",
                         help="Mean seconds a client waits between its GETs, one run per "
                              "value (2: people reading pages, the targets' case; 0: every "
@@ -231,15 +234,17 @@ def main() -> None:
         hub_path = _hub(args.hub, Path(work))
         plans = _plan(hub_path)
         port = _free_port()
-        server = _start(hub_path, port)
+        server = _start(hub_path, port, args.workers)
+        processes = args.workers or max(1, min(os.cpu_count() or 1, 4))
         passed = []
         try:
             for think in (float(value) for value in args.think.split(",")):
                 timings, errors, seconds = asyncio.run(_load(
                     f"http://127.0.0.1:{port}", plans, args.clients, args.requests, think))
                 print(f"\n## {args.clients} clients signed in at once, {args.requests} GETs "
-                      f"each, think time {think:g} s; one `commonground serve` process on "
-                      f"{os.cpu_count()} cores")
+                      f"each, think time {think:g} s; `commonground serve` with {processes} "
+                      f"process{'es' if processes > 1 else ''} on {os.cpu_count()} cores, "
+                      "the load generator on the same cores")
                 passed.append(report(timings, errors, seconds))
         finally:
             server.terminate()

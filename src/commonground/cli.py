@@ -6,9 +6,10 @@ stdout; progress and logs go to stderr. Errors are one sentence and a non-zero e
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -106,20 +107,42 @@ def serve(
     hub: HubOption = Path("hub"),
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Server processes (default: one per core, at most 4; 1 with single "
+                    "sign-on).")] = None,
 ) -> None:
     """Serve the web app (a page for every role) and the API for partners' platforms."""
     import uvicorn
 
     from commonground.server import create_app
+    from commonground.server.app import SERVED_HUB
+    from commonground.server.jobs import Jobs
+    from commonground.server.oidc import OidcConfig
     from commonground.store import open_hub
 
     open_hub(hub).close()  # a clear error now rather than on the first request
-    err.print(f"CommonGround on http://{host}:{port}/ (hub {hub}); Ctrl-C to stop")
+    # Python runs one thread at a time per process, so one process uses one core; pages
+    # under load need them all. Single sign-on keeps its sign-ins under way in one
+    # process's memory, so it is served by one process.
+    single_sign_on = OidcConfig.from_env() is not None
+    if workers is not None and workers > 1 and single_sign_on:
+        raise typer.BadParameter("single sign-on is configured: it needs --workers 1",
+                                 param_hint="--workers")
+    count = workers or (1 if single_sign_on else max(1, min(os.cpu_count() or 1, 4)))
+    Jobs(hub.resolve()).abandon_unfinished()  # once per start, not in each worker
+    err.print(f"CommonGround on http://{host}:{port}/ (hub {hub}, {count} "
+              f"process{'es' if count > 1 else ''}); Ctrl-C to stop")
     # Behind a TLS proxy on this machine, X-Forwarded-Proto makes cookies Secure.
     # Keep idle connections 75 s (nginx's default), not uvicorn's 5 s: a browser reusing a
     # connection the server has just closed sees a failed request.
-    uvicorn.run(create_app(hub), host=host, port=port, log_level="warning",
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_keep_alive=75)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning",
+                               "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1",
+                               "timeout_keep_alive": 75}
+    if count == 1:
+        uvicorn.run(create_app(hub, abandon_jobs=False), **options)
+        return
+    os.environ[SERVED_HUB] = str(hub.resolve())  # the workers inherit it
+    uvicorn.run("commonground.server.app:served_app", factory=True, workers=count, **options)
 
 
 def _mount() -> None:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from commonground.governance import actor_for, issue_token
+from commonground.governance.audit import verify
 from commonground.server import create_app
 from commonground.store import open_hub
+from commonground.store.models import Job
 
 PROJECT = "modern-slavery-signals"
 
@@ -76,32 +86,66 @@ def test_login_sets_a_cookie_and_pages_escape_what_they_show(client: TestClient,
     assert workspace.status_code == 200 and "fire_safety_visits" in workspace.text
 
 
-def test_commonground_serve_answers(demo_hub_path: Path) -> None:
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return int(s.getsockname()[1])
+
+
+def test_serve_runs_several_processes_and_fails_unfinished_jobs_once(
+        demo_hub_path: Path, tmp_path: Path) -> None:
+    hub_path = tmp_path / "hub"
+    shutil.copytree(demo_hub_path, hub_path)
+    hub = open_hub(hub_path)
+    with hub.sessions().begin() as session:  # a job that was running when a server stopped
+        session.add(Job(kind="link.run", owner="police-analyst", status="running"))
+    port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "commonground.cli", "serve", "--hub",
-                               str(demo_hub_path), "--port", str(port)],
+                               str(hub_path), "--port", str(port), "--workers", "2"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        for _ in range(100):
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
-                    assert r.status == 200 and b"Sign in" in r.read()
+                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
                     break
-            except OSError:
+            except httpx.HTTPError:
                 time.sleep(0.2)
         else:
             raise AssertionError("the server did not answer")
+        with httpx.Client(base_url=base, follow_redirects=True) as browser:
+            signed = browser.post("/login", data={"username": "police-analyst",
+                                                  "password": "commonground-demo"})
+            assert signed.status_code == 200 and "Home" in signed.text
+            # Many requests over fresh connections reach both processes; each answers from
+            # the one database (the session made by one is known to the other).
+            for _ in range(20):
+                with httpx.Client(base_url=base, cookies=browser.cookies) as fresh:
+                    assert fresh.get("/catalogue").status_code == 200
+        workers = subprocess.run(["pgrep", "-P", str(server.pid), "-f", "spawn_main"],
+                                 capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2
+        with hub.sessions()() as session:
+            job = session.scalars(select(Job)).one()
+            assert job.status == "failed" and "stopped" in (job.error or {})["message"]
+        report = verify(hub)
+        assert report.ok
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
+        hub.close()
+
+
+def test_serve_refuses_several_processes_with_single_sign_on(demo_hub_path: Path) -> None:
+    environment = {**os.environ, "COMMONGROUND_OIDC_ISSUER": "https://id.example.org",
+                   "COMMONGROUND_OIDC_CLIENT_ID": "hub",
+                   "COMMONGROUND_OIDC_CLIENT_SECRET": "secret"}
+    refused = subprocess.run([sys.executable, "-m", "commonground.cli", "serve", "--hub",
+                              str(demo_hub_path), "--port", str(_free_port()),
+                              "--workers", "2"],
+                             capture_output=True, text=True, env=environment, timeout=120)
+    assert refused.returncode != 0
+    assert "single sign-on" in refused.stderr and "--workers 1" in refused.stderr
 
 
 def sign_in(client: TestClient, username: str) -> None:

@@ -27,6 +27,9 @@ from commonground.governance.policy import Resource, require
 from commonground.store import Hub
 
 IDLE_MINUTES = 30
+# A session's last activity is written at most this often: the idle time-out is in minutes,
+# and a write on every page view queued every reader behind the database's one writer.
+TOUCH_EVERY = timedelta(seconds=60)
 MAX_FAILURES = 5  # per user name (or client) per `FAILURE_WINDOW`; the next is throttled
 FAILURE_WINDOW = timedelta(minutes=1)
 MIN_PASSWORD = 12  # NCSC: length over composition rules ("three random words")
@@ -177,7 +180,8 @@ def session_actor(hub: Hub, session_id: str, *, idle_minutes: int = IDLE_MINUTES
             row.ended_at = now
             session.commit()
             raise AuthenticationFailed("this account is no longer active")
-        row.last_seen_at = now
+        if now - _aware(row.last_seen_at) >= TOUCH_EVERY:
+            row.last_seen_at = now
         return actor_of(person), row.csrf_token
 
 

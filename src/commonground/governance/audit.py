@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, or_, select, text, update
+from sqlalchemy import String, Table, cast, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from commonground.governance.actors import Actor
@@ -31,6 +32,8 @@ OUTCOMES = frozenset({"allowed", "refused", "done", "failed"})
 _PG_LOCK_KEY = 0x4347_4155_4449_54
 _MAX_TEXT = 200
 _LOCK_INFO = "commonground.audit.locked"
+_ENTRIES = typing.cast(Table, AuditEntry.__table__)
+_HEAD = typing.cast(Table, AuditHead.__table__)
 
 
 
@@ -99,34 +102,32 @@ def holds_chain_lock(session: Session) -> bool:
     return current is not None and session.info.get(_LOCK_INFO) is current
 
 
-def _serialise(session: Session) -> None:
-    """Take the chain's lock so two writers never fork it; held until the transaction ends."""
-    if holds_chain_lock(session):
-        return
-    if session.get_bind().dialect.name == "postgresql":
+def _take_head(session: Session) -> tuple[int, str]:
+    """Move the head on by one under the chain's lock, held until the transaction ends, so
+    two writers never fork the chain: the new entry's seq and the previous entry's hash."""
+    if not holds_chain_lock(session) and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-    else:
-        # SQLite: writing first takes the database's single write lock before we read the head
-        # (a read first could see a head that another writer is about to move).
-        session.execute(update(AuditHead).where(AuditHead.id == 1)
-                        .values(last_seq=AuditHead.last_seq))
+    # On SQLite this write takes the database's one write lock before the head is read (a
+    # read first could see a head that another writer is about to move).
+    seq, prev_hash = session.execute(
+        update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=_HEAD.c.last_seq + 1)
+        .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)).one()
     session.info[_LOCK_INFO] = session.get_transaction()  # the object: ids can be reused
+    return int(seq), str(prev_hash)
 
 
 def _append(session: Session, actor: str, action: str, resource: str, purpose: str | None,
             outcome: str, details: dict[str, Any]) -> AuditRecord:
-    _serialise(session)
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)
-                           .execution_options(populate_existing=True)).scalar_one()
-    seq = head.last_seq + 1
+    # Core statements, not ORM objects: an entry is written on every page view, and the
+    # unit of work cost more than the writes.
+    session.flush()  # the work this entry records goes first, as it did with the ORM
+    seq, prev_hash = _take_head(session)
     at = datetime.now(UTC)
-    digest = entry_hash(seq, at, actor, action, resource, purpose, outcome, details,
-                        head.last_hash)
-    session.add(AuditEntry(seq=seq, at=at, actor=actor, action=action, resource=resource,
-                           purpose=purpose, outcome=outcome, details=details,
-                           prev_hash=head.last_hash, hash=digest))
-    head.last_seq, head.last_hash = seq, digest
-    session.flush()
+    digest = entry_hash(seq, at, actor, action, resource, purpose, outcome, details, prev_hash)
+    session.execute(insert(_ENTRIES).values(
+        seq=seq, at=at, actor=actor, action=action, resource=resource, purpose=purpose,
+        outcome=outcome, details=details, prev_hash=prev_hash, hash=digest))
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=digest))
     return AuditRecord(seq, digest)
 
 

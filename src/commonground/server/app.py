@@ -8,6 +8,7 @@ operation in the registry (`governance.operations`), or in `NOT_OPERATION_ROUTES
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,7 +29,7 @@ from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
 from commonground.server.oidc import OidcClient
-from commonground.server.render import render
+from commonground.server.render import compile_templates, render
 from commonground.server.routes import (
     analysis,
     api_contribute,
@@ -47,6 +49,7 @@ from commonground.server.routes import (
     research,
     steward,
 )
+from commonground.server.web import shared_hub
 from commonground.store.hub import HubError
 from commonground.store.lake import InvalidSlug
 
@@ -150,16 +153,38 @@ def _error(request: Request, status_code: int, message: str) -> Any:
                   message=message)
 
 
+# `serve --workers N` hands each worker process the hub by this variable (uvicorn starts
+# workers from an import string, so the app cannot be passed in).
+SERVED_HUB = "COMMONGROUND_SERVED_HUB"
+
+
+def served_app() -> FastAPI:
+    """The app of one of `serve`'s worker processes: `serve` has already failed the jobs
+    the last server left unfinished, so a worker that starts (or restarts) later must not."""
+    return create_app(Path(os.environ[SERVED_HUB]), abandon_jobs=False)
+
+
+def _warm() -> None:
+    """Do once at start what the first requests would otherwise pay for under load: the
+    ORM's mapper configuration and every page template's compilation."""
+    configure_mappers()
+    compile_templates()
+
+
 def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES,
-               oidc_client: OidcClient | None = None) -> FastAPI:
+               oidc_client: OidcClient | None = None, abandon_jobs: bool = True) -> FastAPI:
     """The app over the hub at `hub_path`. Single sign-on is on when `oidc_client` is given
     or the single sign-on settings (COMMONGROUND_OIDC_ISSUER and the rest) configure a
-    provider (`server.oidc`)."""
+    provider (`server.oidc`). `abandon_jobs`: mark the jobs a stopped server left running
+    as failed, at start (one process serving the hub)."""
     runner = Jobs(Path(hub_path))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner.abandon_unfinished()
+        if abandon_jobs:
+            runner.abandon_unfinished()
+        shared_hub(app)  # opened before the first request, not on the event loop during one
+        _warm()
         yield
         runner.shutdown()
         if getattr(app.state, "hub", None) is not None:

@@ -32,9 +32,19 @@ SECTIONS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("Catalogue", "/catalogue", frozenset()),  # everyone signed in
 )
 
+# auto_reload off: the templates ship in the package and do not change while it serves, and
+# checking each one's modification time on every page was a system call per template.
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                    autoescape=select_autoescape(default=True, default_for_string=True),
-                   trim_blocks=True, lstrip_blocks=True)
+                   trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+
+
+def compile_templates() -> int:
+    """Compile every page template now (at start) rather than on its first request."""
+    names = _ENV.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        _ENV.get_template(name)
+    return len(names)
 
 
 def sections_for(caller: Caller | None) -> list[tuple[str, str]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,8 +60,10 @@ def shared_hub(app: Any) -> Hub:
     return hub
 
 
-def hub_dep(request: Request) -> Iterator[Hub]:
-    yield shared_hub(request.app)
+async def hub_dep(request: Request) -> Hub:
+    # async: FastAPI runs a sync dependency on a worker thread (a generator one twice, to
+    # enter and to leave), a hop that cost more than the lookup.
+    return shared_hub(request.app)
 
 
 def _bearer(request: Request) -> str | None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
+import threading
+import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -13,23 +18,127 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# SQLite's transaction begins at the first statement that changes data (the driver's
+# implicit BEGIN) and holds the database's one write lock until it commits or rolls back.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_HOLDS = "commonground.sqlite.write_turn"
+_TURN_WAIT = 30.0  # seconds, as SQLite's own busy timeout below
+
+
+class WriteTurn:
+    """The queue this process's writers to one SQLite file wait in, and (by an advisory lock
+    on a file beside it) the other processes' writers too.
+
+    Why: a writer that finds SQLite's lock taken sleeps in SQLite's busy handler (1, 2, 5,
+    10 … 100 ms between tries) and may sleep well past the moment the lock came free. Under
+    the web app's load (an audit entry per page from many threads and several server
+    processes) those sleeps were most of a slow page's time. A thread waiting on a lock is
+    woken as soon as the last writer commits; between processes the wait polls every
+    fraction of a millisecond. A turn not had in `_TURN_WAIT` seconds (a thread writing from
+    two connections at once) is given up, and SQLite's busy handler decides as before.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}-writers" if database and database != ":memory:" else None
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        deadline = time.monotonic() + _TURN_WAIT
+        if not self._threads.acquire(timeout=_TURN_WAIT):
+            return False
+        if self._path is None:
+            return True
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            pause = 0.0002
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.002)
+        except OSError:
+            pass  # no lock file (a read-only folder): SQLite's busy handler still guards
+        self._threads.release()
+        return False
+
+    def acquire_nowait(self) -> bool:
+        """Take the turn only if no writer in this process holds it (for tests)."""
+        if not self._threads.acquire(blocking=False):
+            return False
+        if self._path is not None:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._threads.release()
+                return False
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+_TURNS: dict[str, WriteTurn] = {}
+_TURNS_GUARD = threading.Lock()
+
+
+def write_turn(engine: Engine) -> WriteTurn:
+    """The one queue of writers to this engine's SQLite file in this process."""
+    database = engine.url.database
+    with _TURNS_GUARD:
+        return _TURNS.setdefault(str(engine.url), WriteTurn(database))
+
+
+def _queue_sqlite_writers(engine: Engine) -> None:
+    """Writers take a turn (`WriteTurn`) before SQLite's own write lock, and give it back
+    when their transaction ends."""
+    turn = write_turn(engine)
+
+    def take(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not conn.info.get(_HOLDS) and statement.lstrip()[:7].upper().startswith(_WRITES):
+            conn.info[_HOLDS] = turn.acquire()
+
+    def give_back(conn: Any, *_args: Any) -> None:
+        if conn.info.pop(_HOLDS, False):
+            turn.release()
+
+    def give_back_on_reset(_dbapi_conn: Any, record: Any, _reset_state: Any) -> None:
+        if record.info.pop(_HOLDS, False):  # a connection returned mid-transaction
+            turn.release()
+
+    event.listen(engine, "before_cursor_execute", take)
+    event.listen(engine, "commit", give_back)
+    event.listen(engine, "rollback", give_back)
+    event.listen(engine.pool, "reset", give_back_on_reset)
+
 
 def connect(url: str) -> Engine:
     """A SQLAlchemy engine for `url` (sqlite:///... or postgresql+psycopg://...)."""
-    # SQLite: wait up to 30 s for another writer's lock (the web app writes sessions and
-    # audit entries from many threads) rather than fail after the default 5 s.
-    extra = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
-    engine = create_engine(url, future=True, pool_pre_ping=True, **extra)
-    if engine.dialect.name == "sqlite":
+    if not url.startswith("sqlite"):
+        return create_engine(url, future=True, pool_pre_ping=True)
+    # SQLite: wait up to 30 s for another process's write lock rather than fail after the
+    # default 5 s. No pre-ping: a file cannot drop the connection, and the ping cost a
+    # round trip on every checkout.
+    engine = create_engine(url, future=True, connect_args={"timeout": _TURN_WAIT})
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            # Foreign keys are off by default in SQLite; WAL lets readers run beside a writer.
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.close()
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # Foreign keys are off by default in SQLite; WAL lets readers run beside a writer.
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
 
+    _queue_sqlite_writers(engine)
     return engine
 
 

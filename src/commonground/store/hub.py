@@ -52,6 +52,7 @@ class Hub:
     root: Path
     database_url: str
     _engine: Engine | None = None
+    _sessions: sessionmaker[Session] | None = None
 
     @property
     def lake(self) -> Path:
@@ -64,7 +65,11 @@ class Hub:
         return self._engine
 
     def sessions(self) -> sessionmaker[Session]:
-        return sessionmaker(self.engine, expire_on_commit=False)
+        # One factory per engine: each `sessionmaker` makes a new Session class, and setting
+        # up its event dispatch cost more than a short query, on every call.
+        if self._sessions is None or self._sessions.kw.get("bind") is not self.engine:
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
 
     def describe(self) -> dict[str, object]:
         return {
@@ -78,6 +83,7 @@ class Hub:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+            self._sessions = None
 
 
 def _database_url(root: Path, explicit: str | None) -> str:
