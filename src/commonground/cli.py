@@ -108,8 +108,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int | None, typer.Option(
-        min=1, help="Server processes (default: one per core, at most 4; 1 with single "
-                    "sign-on).")] = None,
+        min=1, help="Server processes (default: one per core, at most 4).")] = None,
 ) -> None:
     """Serve the web app (a page for every role) and the API for partners' platforms."""
     import uvicorn
@@ -117,18 +116,12 @@ def serve(
     from commonground.server import create_app
     from commonground.server.app import SERVED_HUB
     from commonground.server.jobs import Jobs
-    from commonground.server.oidc import OidcConfig
     from commonground.store import open_hub
 
     open_hub(hub).close()  # a clear error now rather than on the first request
     # Python runs one thread at a time per process, so one process uses one core; pages
-    # under load need them all. Single sign-on keeps its sign-ins under way in one
-    # process's memory, so it is served by one process.
-    single_sign_on = OidcConfig.from_env() is not None
-    if workers is not None and workers > 1 and single_sign_on:
-        raise typer.BadParameter("single sign-on is configured: it needs --workers 1",
-                                 param_hint="--workers")
-    count = workers or (1 if single_sign_on else max(1, min(os.cpu_count() or 1, 4)))
+    # under load need them all. Everything the processes share is in the hub's database.
+    count = workers or max(1, min(os.cpu_count() or 1, 4))
     Jobs(hub.resolve()).abandon_unfinished()  # once per start, not in each worker
     err.print(f"CommonGround on http://{host}:{port}/ (hub {hub}, {count} "
               f"process{'es' if count > 1 else ''}); Ctrl-C to stop")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -134,18 +133,6 @@ def test_serve_runs_several_processes_and_fails_unfinished_jobs_once(
         server.terminate()
         server.wait(timeout=30)
         hub.close()
-
-
-def test_serve_refuses_several_processes_with_single_sign_on(demo_hub_path: Path) -> None:
-    environment = {**os.environ, "COMMONGROUND_OIDC_ISSUER": "https://id.example.org",
-                   "COMMONGROUND_OIDC_CLIENT_ID": "hub",
-                   "COMMONGROUND_OIDC_CLIENT_SECRET": "secret"}
-    refused = subprocess.run([sys.executable, "-m", "commonground.cli", "serve", "--hub",
-                              str(demo_hub_path), "--port", str(_free_port()),
-                              "--workers", "2"],
-                             capture_output=True, text=True, env=environment, timeout=120)
-    assert refused.returncode != 0
-    assert "single sign-on" in refused.stderr and "--workers 1" in refused.stderr
 
 
 def sign_in(client: TestClient, username: str) -> None:

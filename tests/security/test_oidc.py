@@ -14,6 +14,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,8 +27,11 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
 from commonground.governance import add_organisation, add_person
+from commonground.governance.accounts import hold_external, take_external
+from commonground.governance.models import PendingSignIn
 from commonground.server import create_app
 from commonground.server.oidc import OidcClient
+from commonground.server.routes.oidc import PENDING_COOKIE
 from commonground.store import init_hub, open_hub
 
 ISSUER = "https://idp.police.example"
@@ -224,3 +228,45 @@ def test_without_configuration_there_is_no_single_sign_on(
     plain = TestClient(create_app(hub_path))
     assert plain.get("/login/oidc", follow_redirects=False).status_code == 404
     assert "/login/oidc" not in plain.get("/login").text
+
+
+def test_a_sign_in_begun_in_one_server_process_finishes_in_another(
+        hub_path: Path, provider: FakeProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` runs several processes: the provider's answer may reach any of them."""
+    monkeypatch.setenv("COMMONGROUND_OIDC_ISSUER", ISSUER)
+    monkeypatch.setenv("COMMONGROUND_OIDC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("COMMONGROUND_OIDC_CLIENT_SECRET", SECRET)
+
+    def process() -> TestClient:  # an app with its own client and memory, one hub
+        oidc = OidcClient.from_env(http=httpx.Client(transport=httpx.MockTransport(
+            provider.handle)))
+        return TestClient(create_app(hub_path, oidc_client=oidc))
+
+    first, second = process(), process()
+    state, code = _start(first, provider)
+    key = first.cookies[PENDING_COOKIE]
+    second.cookies.set(PENDING_COOKIE, key, path="/login/oidc/callback")
+    answer = _callback(second, state, code)
+    assert answer.status_code == 303 and answer.headers["location"] == "/research"
+    assert "cg_session" in answer.headers["set-cookie"]
+    # The same key replayed, at either process, is refused: each sign-in is used once.
+    for replay in (process(), first):
+        replay.cookies.set(PENDING_COOKIE, key, path="/login/oidc/callback")
+        again = _callback(replay, state, code)
+        assert again.status_code == 401 and "expired or did not start here" in again.text
+
+
+def test_an_expired_sign_in_under_way_is_not_taken(hub_path: Path) -> None:
+    hub = open_hub(hub_path)
+    try:
+        fields = {"state": "s", "nonce": "n", "verifier": "v", "next": "/"}
+        hold_external(hub, "old-key", fields, datetime.now(UTC) - timedelta(seconds=1))
+        assert take_external(hub, "old-key") is None
+        hold_external(hub, "new-key", fields, datetime.now(UTC) + timedelta(minutes=5))
+        assert take_external(hub, "new-key") == fields
+        assert take_external(hub, "new-key") is None  # used once
+        with hub.sessions()() as session:  # only the key's hash is kept
+            held = session.scalars(select(PendingSignIn.key_hash)).all()
+            assert "old-key" not in held and "new-key" not in held
+    finally:
+        hub.close()

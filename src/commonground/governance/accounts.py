@@ -22,7 +22,7 @@ from commonground import errors
 from commonground.governance.actors import Actor, actor_of
 from commonground.governance.audit import record
 from commonground.governance.errors import AuthenticationFailed, GovernanceError, NotFound
-from commonground.governance.models import Person, SignInAttempt, WebSession
+from commonground.governance.models import PendingSignIn, Person, SignInAttempt, WebSession
 from commonground.governance.policy import Resource, require
 from commonground.store import Hub
 
@@ -149,6 +149,38 @@ def sign_in_external(hub: Hub, email: str, issuer: str, *, client: str = "unknow
             session.commit()
             raise AuthenticationFailed("no active person in this hub has that e-mail address")
         return _open(session, actor_of(person), "oidc", client)
+
+
+MAX_PENDING = 10_000  # single sign-ons under way; a flood cannot grow the table further
+
+
+def hold_external(hub: Hub, key: str, fields: dict[str, str], expires: datetime) -> None:
+    """Keep a single sign-on under way (state, nonce, PKCE verifier, next page) by the SHA-256
+    of the browser's random key, until `expires`; expired ones, and past `MAX_PENDING` the
+    oldest, go."""
+    with hub.sessions().begin() as session:
+        session.execute(delete(PendingSignIn).where(PendingSignIn.expires_at < _now()))
+        held = session.scalar(select(func.count()).select_from(PendingSignIn)) or 0
+        if held >= MAX_PENDING:
+            oldest = select(PendingSignIn.key_hash).order_by(PendingSignIn.expires_at).limit(
+                held - MAX_PENDING + 1)
+            session.execute(delete(PendingSignIn).where(PendingSignIn.key_hash.in_(oldest)))
+        session.add(PendingSignIn(key_hash=_hash(key), expires_at=expires, **fields))
+
+
+def take_external(hub: Hub, key: str) -> dict[str, str] | None:
+    """The single sign-on under way for this key, once: taking it removes it (of two
+    processes taking it at once, one gets it). None when unknown, taken or expired."""
+    with hub.sessions().begin() as session:
+        row = session.get(PendingSignIn, _hash(key))
+        if row is None:
+            return None
+        found = {"state": row.state, "nonce": row.nonce, "verifier": row.verifier,
+                 "next": row.next}
+        live = _aware(row.expires_at) >= _now()
+        removed = session.execute(delete(PendingSignIn).where(
+            PendingSignIn.key_hash == row.key_hash)).rowcount  # type: ignore[attr-defined]
+        return found if removed == 1 and live else None
 
 
 def refuse_external(hub: Hub, issuer: str, reason: str, *, client: str = "unknown") -> None:

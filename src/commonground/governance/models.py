@@ -78,6 +78,21 @@ class WebSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class PendingSignIn(Base):
+    """A single sign-on under way: what the provider's answer must match. The browser holds
+    only a random key, the table its SHA-256; every server process sees it, each is used once.
+    """
+
+    __tablename__ = "pending_sign_ins"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(100))
+    nonce: Mapped[str] = mapped_column(String(100))
+    verifier: Mapped[str] = mapped_column(String(100))
+    next: Mapped[str] = mapped_column(String(500))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 class SignInAttempt(Base):
     """A failed sign-in, kept to throttle guessing (user name and client, never the password)."""
 

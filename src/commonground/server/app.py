@@ -28,7 +28,7 @@ from commonground.engines.sandbox import SandboxRefusal
 from commonground.errors import CommonGroundError, status_of
 from commonground.governance.accounts import IDLE_MINUTES
 from commonground.server.jobs import Jobs
-from commonground.server.oidc import OidcClient
+from commonground.server.oidc import HubPendingStore, OidcClient
 from commonground.server.render import compile_templates, render
 from commonground.server.routes import (
     analysis,
@@ -199,6 +199,8 @@ def create_app(hub_path: Path, *, idle_minutes: int = IDLE_MINUTES,
     app.state.idle_minutes = idle_minutes
     app.state.jobs = runner
     app.state.oidc = oidc_client or OidcClient.from_env()
+    if app.state.oidc is not None:  # sign-ins under way, seen by every server process
+        app.state.oidc.pending = HubPendingStore(lambda: shared_hub(app))
     app.state.oidc_name = app.state.oidc.config.name if app.state.oidc else None
     app.add_middleware(SecurityHeaders)
 

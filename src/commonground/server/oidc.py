@@ -13,9 +13,9 @@ client, carry the nonce this browser was given, and say the e-mail is verified.
 
 The state, nonce and PKCE verifier of a sign-in under way never travel in a cookie: the
 browser holds only a random key (a short-lived, HttpOnly, SameSite=Lax cookie, since the
-provider's redirect back is a cross-site navigation) into `PendingStore`, a dictionary in
-this process. One server process is assumed; several workers need sticky sessions, or a
-shared store in place of the dictionary.
+provider's redirect back is a cross-site navigation) into the hub's database
+(`HubPendingStore`), so the provider's answer may reach any of the server's processes.
+`PendingStore`, a dictionary, serves a client with no hub (tests of the protocol alone).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +39,8 @@ from joserfc.jwk import KeySet
 
 from commonground import settings
 from commonground.errors import CommonGroundError
+from commonground.governance.accounts import hold_external, take_external
+from commonground.store.hub import Hub
 
 PENDING_SECONDS = 600  # a sign-in at the provider must come back within ten minutes
 MAX_PENDING = 10_000  # enough for any partnership; a flood cannot grow the store further
@@ -103,6 +107,28 @@ class PendingStore:
         return pending
 
 
+@dataclass
+class HubPendingStore:
+    """Sign-ins under way in the hub's database (`governance.accounts.hold_external`): every
+    server process sees them, and each is used once."""
+
+    hub: Callable[[], Hub]
+
+    def put(self, pending: Pending) -> str:
+        key = secrets.token_urlsafe(32)
+        hold_external(self.hub(), key, {"state": pending.state, "nonce": pending.nonce,
+                                        "verifier": pending.verifier, "next": pending.next},
+                      datetime.fromtimestamp(pending.expires, UTC))
+        return key
+
+    def take(self, key: str) -> Pending | None:
+        found = take_external(self.hub(), key)
+        if found is None:
+            return None
+        return Pending(found["state"], found["nonce"], found["verifier"], found["next"],
+                       time.time() + 1)  # unexpired: `take_external` checked the time
+
+
 def _challenge(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -114,7 +140,7 @@ class OidcClient:
     def __init__(self, config: OidcConfig, http: httpx.Client | None = None) -> None:
         self.config = config
         self.http = http or httpx.Client(timeout=10.0)
-        self.pending = PendingStore()
+        self.pending: PendingStore | HubPendingStore = PendingStore()
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
 
