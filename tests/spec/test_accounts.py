@@ -21,7 +21,7 @@ from commonground.governance import (
     sign_in_external,
     sign_out,
 )
-from commonground.governance.accounts import SignInThrottled, WeakPassword
+from commonground.governance.accounts import TOUCH_EVERY, SignInThrottled, WeakPassword
 from commonground.governance.audit import entries, verify
 from commonground.governance.models import WebSession
 from commonground.store import Hub, init_hub
@@ -103,6 +103,27 @@ def test_sessions_end_at_sign_out_when_idle_and_when_the_person_goes(hub: Hub) -
     actions = [e["action"] for e in entries(hub)]
     assert {"session.sign_in", "session.sign_out", "session.timeout"} <= set(actions)
     assert GOOD not in str(entries(hub))
+
+
+def test_a_session_s_activity_is_written_at_most_once_a_minute(hub: Hub) -> None:
+    _, session_id, _ = sign_in(hub, "analyst", GOOD)
+
+    def last_seen() -> datetime:
+        with hub.sessions()() as session:
+            seen = session.scalars(sa.select(WebSession.last_seen_at)).one()
+            return seen if seen.tzinfo else seen.replace(tzinfo=UTC)
+
+    def set_last_seen(ago: timedelta) -> datetime:
+        with hub.sessions().begin() as session:
+            session.scalars(sa.select(WebSession)).one().last_seen_at = datetime.now(UTC) - ago
+        return last_seen()
+
+    recent = set_last_seen(timedelta(seconds=30))
+    session_actor(hub, session_id)  # a page within the minute: no write
+    assert last_seen() == recent
+    stale = set_last_seen(TOUCH_EVERY + timedelta(seconds=1))
+    session_actor(hub, session_id)
+    assert last_seen() > stale + timedelta(seconds=30)  # touched: now
 
 
 def test_a_new_password_ends_every_session(hub: Hub) -> None:

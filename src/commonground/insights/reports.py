@@ -26,10 +26,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
+import shapely
+import shapely.geometry
 
 from commonground.engines import Engine, EngineError, EngineUnavailable
 from commonground.errors import CommonGroundError, Conflict, NotFound
 from commonground.governance import Actor, Resource, require
+from commonground.insights.hotspots.points import to_wgs84
 from commonground.insights.prevalence import hub_prevalence
 from commonground.insights.risk import LOCATION_SOURCES, read_list, uplift_report
 from commonground.link import entity_locations
@@ -63,12 +66,32 @@ def lsoa_boundaries() -> dict[str, Any]:
     return dict(json.loads(BOUNDARIES.read_text(encoding="utf-8")))
 
 
-def _centroids() -> tuple[list[str], np.ndarray]:
+@lru_cache(maxsize=1)
+def _areas() -> tuple[list[str], shapely.STRtree, np.ndarray]:
+    """The LSOAs' codes, a spatial index of their boundaries, and their centroids (BNG)."""
     features = lsoa_boundaries()["features"]
     codes = [f["properties"]["code"] for f in features]
-    points = np.array([[f["properties"]["bng_e"], f["properties"]["bng_n"]] for f in features],
-                      dtype=float)
-    return codes, points
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in features]
+    centroids = np.array([[f["properties"]["bng_e"], f["properties"]["bng_n"]]
+                          for f in features], dtype=float)
+    return codes, shapely.STRtree(shapes), centroids
+
+
+def lsoa_of(easting: np.ndarray, northing: np.ndarray) -> tuple[list[str], int]:
+    """The LSOA each point (BNG metres) lies in, by its boundary (shapely), and how many
+    points no boundary held: the shipped boundaries are simplified, so a point near an edge
+    or the coast can fall in a gap; those take the LSOA with the nearest population centroid.
+    """
+    codes, tree, centroids = _areas()
+    longitude, latitude = to_wgs84(np.asarray(easting, float), np.asarray(northing, float))
+    points = shapely.points(longitude, latitude)
+    found = np.full(len(points), -1)
+    point_index, area_index = tree.query(points, predicate="within")
+    found[point_index[::-1]] = area_index[::-1]  # the first area listed wins a shared edge
+    gaps = np.flatnonzero(found < 0)
+    for i in gaps:
+        found[i] = int(np.argmin(((centroids - (easting[i], northing[i])) ** 2).sum(axis=1)))
+    return [codes[i] for i in found], len(gaps)
 
 
 def suppressed(counts: Counter[str]) -> dict[str, Any]:
@@ -88,18 +111,15 @@ def _crimes_per_lsoa(hub: Hub, actor: Actor) -> dict[str, Any]:
 
 def _risk_per_lsoa(hub: Hub, actor: Actor) -> dict[str, Any]:
     """Addresses on the latest risk list per LSOA, each placed by the police's coordinates
-    for the same linked address and given the LSOA with the nearest population centroid."""
+    for the same linked address in the LSOA whose boundary holds them (`lsoa_of`)."""
     meta, rows = read_list(hub, actor)
     places = entity_locations(hub, actor, LOCATION_SOURCES, RISK_PURPOSE)
     listed = set(rows["address_id"].to_pylist())
     wanted = pc.cast(rows["address_id"], places.schema.field("entity_id").type)
     placed = places.filter(pc.is_in(places["entity_id"], value_set=wanted))
-    codes, centroids = _centroids()
-    counts: Counter[str] = Counter()
-    for east, north in zip(placed["easting"].to_pylist(), placed["northing"].to_pylist(),
-                           strict=True):
-        nearest = int(np.argmin(((centroids - (east, north)) ** 2).sum(axis=1)))
-        counts[codes[nearest]] += 1
+    areas, _ = lsoa_of(np.asarray(placed["easting"].to_pylist(), float),
+                       np.asarray(placed["northing"].to_pylist(), float))
+    counts = Counter(areas)
     return {"what": f"addresses on risk list {meta['list']} (top {meta['k']})",
             "unplaced": len(listed) - placed.num_rows, **suppressed(counts)}
 
