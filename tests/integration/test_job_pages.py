@@ -10,9 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from tests.integration.api_helpers import copied_hub
 
+from commonground.governance import actor_for, add_person, set_password
+from commonground.governance.audit import entries
 from commonground.server import create_app
+from commonground.store import open_hub
+from commonground.store.models import Job
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +87,31 @@ def test_a_role_that_may_never_run_linkage_is_refused_at_once(client: TestClient
     csrf = _sign_in(client, "uni-researcher")
     refused = client.post("/analysis/link-run", data={"csrf_token": csrf})
     assert refused.status_code == 403 and "link.run" in refused.text
+
+
+def test_an_analyst_outside_the_safeguarding_agreement_is_refused_before_a_job(
+        client: TestClient) -> None:
+    """The role may build risk lists, but not for this organisation: refused at once, as the
+    operation itself would refuse it, and audited; no job is queued."""
+    hub = open_hub(client.app.state.hub_path)  # type: ignore[attr-defined]
+    try:
+        admin = actor_for(hub, "admin")
+        add_person(hub, "uni-analyst", "university", ["analyst"], actor=admin)
+        set_password(hub, admin, "uni-analyst", "commonground-demo")
+        with hub.sessions()() as session:
+            jobs_before = session.scalar(select(func.count()).select_from(Job))
+    finally:
+        hub.close()
+    csrf = _sign_in(client, "uni-analyst")
+    refused = client.post("/analysis/risk-build", data={"csrf_token": csrf},
+                          follow_redirects=False)
+    assert refused.status_code == 403 and "not a party" in refused.text
+    hub = open_hub(client.app.state.hub_path)  # type: ignore[attr-defined]
+    try:
+        with hub.sessions()() as session:
+            assert session.scalar(select(func.count()).select_from(Job)) == jobs_before
+        last = entries(hub, 1)[0]
+        assert (last["actor"], last["action"], last["outcome"]) == (
+            "uni-analyst", "risk.build", "refused")
+    finally:
+        hub.close()

@@ -19,7 +19,7 @@ from fastapi import Request, status
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
-from commonground.server.jobs import Work
+from commonground.server.jobs import Check, Work
 from commonground.server.web import Caller
 from commonground.store.hub import Hub
 
@@ -44,9 +44,11 @@ def file_responses(*kinds: str) -> dict[int | str, dict[str, Any]]:
                   "content": {MEDIA_TYPES[kind]: {} for kind in kinds}}}
 
 
-def start_job(request: Request, hub: Hub, caller: Caller, kind: str, work: Work) -> JSONResponse:
-    """Start `work` as the caller's job and answer 202 with where to follow it."""
-    view = request.app.state.jobs.start(hub, caller.actor, kind, work)
+def start_job(request: Request, hub: Hub, caller: Caller, kind: str, work: Work, *,
+              check: Check | None = None) -> JSONResponse:
+    """Start `work` as the caller's job and answer 202 with where to follow it (refused at
+    once if the policy refuses `check`: see `Jobs.start`)."""
+    view = request.app.state.jobs.start(hub, caller.actor, kind, work, check=check)
     url = f"/api/jobs/{view.id}"
     return JSONResponse({"job": view.id, "kind": kind, "status": view.status,
                          "status_url": url}, status.HTTP_202_ACCEPTED,

@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import select
 
 from commonground.errors import NotFound, status_of
-from commonground.governance import Actor, PermissionDenied, Resource, record
+from commonground.governance import Actor, PermissionDenied, Resource, may, record
 from commonground.governance.operations import role_may_call
+from commonground.governance.policy import audited
 from commonground.store import open_hub
 from commonground.store.hub import Hub
 from commonground.store.models import Job
@@ -101,14 +102,18 @@ class Jobs:
         finally:
             hub.close()
 
-    def start(self, hub: Hub, actor: Actor, kind: str, work: Work) -> JobView:
-        """Queue `work` (the operation `kind`, called as `actor`). A caller none of whose
-        roles may ever call that operation is refused now, audited, not after a 202."""
+    def start(self, hub: Hub, actor: Actor, kind: str, work: Work, *,
+              check: Check | None = None) -> JobView:
+        """Queue `work` (the operation `kind`, called as `actor`). Refused now, audited, not
+        after a 202: a caller none of whose roles may ever call that operation, and one
+        whom the policy refuses `check` (the operation's own first check, on this resource)."""
         if not role_may_call(actor.roles, kind):
             record(hub, actor, kind, Resource("operation", name=kind), "refused",
                    details={"reason": "none of the caller's roles may call it"})
             raise PermissionDenied(f"{actor.username} may not start {kind}: none of their "
                                    "roles allows it")
+        if check is not None:
+            refuse_now(hub, actor, check)
         with hub.sessions().begin() as session:
             row = Job(kind=kind, owner=actor.username, status="queued", progress=0.0,
                       message="waiting to start")
@@ -154,6 +159,25 @@ class Jobs:
         # A fresh pool in case the same app starts again (a test client runs the app's
         # lifespan once per client, and schemathesis once per call).
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="cg-job")
+
+
+@dataclass(frozen=True)
+class Check:
+    """The policy check a job's operation makes first: `may(actor, action, resource, ...)`."""
+
+    action: str
+    resource: Resource
+    purpose: str | None = None
+    under: str | None = None  # one agreement's versions only (see `governance.may`)
+
+
+def refuse_now(hub: Hub, actor: Actor, check: Check) -> None:
+    """Refuse (audited, `PermissionDenied`) whoever the job's operation would refuse, before
+    the job is queued or its upload stored. An allowed caller writes nothing here: the
+    operation checks and audits the same decision when it runs."""
+    decision = may(hub, actor, check.action, check.resource, check.purpose, under=check.under)
+    if not decision:
+        audited(hub, actor, check.action, check.resource, check.purpose, decision)
 
 
 def job_status(hub: Hub, actor: Actor, job_id: int) -> JobView:

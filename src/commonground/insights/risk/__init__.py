@@ -16,6 +16,7 @@ from commonground.insights.risk.build import build_risk_list, uplift_report
 from commonground.insights.risk.card import card_markdown, model_card
 from commonground.insights.risk.lists import (
     LOCATION_SOURCES,
+    PURPOSE,
     ListExpired,
     explain_address,
     export_list,
@@ -32,6 +33,7 @@ __all__ = [
     "COLUMNS",
     "LOCATION_SOURCES",
     "OUTCOMES",
+    "PURPOSE",
     "ListExpired",
     "build_risk_list",
     "card_markdown",

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from commonground.engines import Engine, get_engine
 from commonground.errors import InvalidInput, NotFound
-from commonground.governance import Actor
+from commonground.governance import Actor, Resource
 from commonground.insights.evaluation import list_evaluations, list_interventions
 from commonground.insights.reports import publish_board_report, report_lsoa_counts
 from commonground.insights.risk import (
@@ -26,6 +26,7 @@ from commonground.insights.risk import (
     read_list,
     record_visit,
 )
+from commonground.insights.risk import PURPOSE as RISK_PURPOSE
 from commonground.link import decide_review, pending_reviews, run_linkage
 from commonground.server.figures import (
     lsoa_page_data,
@@ -34,7 +35,7 @@ from commonground.server.figures import (
     trial_chart,
     trial_rows,
 )
-from commonground.server.jobs import Report
+from commonground.server.jobs import Check, Report
 from commonground.server.render import render
 from commonground.server.web import Caller, caller_dep, form_caller, hub_dep
 from commonground.store.hub import Hub
@@ -203,7 +204,8 @@ def trial_page(request: Request, caller: Caller, hub: Hub, intervention_id: int,
 
 
 def _job(request: Request, hub: Hub, caller: Caller, kind: str, doing: str,
-         operation: Callable[[Hub, Actor, Engine], Any]) -> RedirectResponse:
+         operation: Callable[[Hub, Actor, Engine], Any], check: Check | None = None
+         ) -> RedirectResponse:
     """Run `operation` as the caller's background job and send them to its page."""
     actor = caller.actor
 
@@ -212,7 +214,7 @@ def _job(request: Request, hub: Hub, caller: Caller, kind: str, doing: str,
         with get_engine() as engine:
             return operation(job_hub, actor, engine)
 
-    job = request.app.state.jobs.start(hub, actor, kind, work)
+    job = request.app.state.jobs.start(hub, actor, kind, work, check=check)
     return _see_other(f"/jobs/{job.id}")
 
 
@@ -237,4 +239,5 @@ def risk_build(request: Request, caller: Caller = Depends(form_caller),  # noqa:
                hub: Hub = Depends(hub_dep)) -> Any:  # noqa: B008
     """Build the next risk list (the operation's defaults: top 100, usable 28 days)."""
     return _job(request, hub, caller, "risk.build",
-                "scoring every linked address from all partners' records", build_risk_list)
+                "scoring every linked address from all partners' records", build_risk_list,
+                Check("risk.build", Resource("risk_list"), RISK_PURPOSE))

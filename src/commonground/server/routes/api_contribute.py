@@ -37,9 +37,10 @@ from commonground.contribute import (
 from commonground.contribute.contract import builtin_contract, parse_contract
 from commonground.contribute.package import MANIFEST
 from commonground.engines import Engine, get_engine
+from commonground.governance import Resource
 from commonground.server.archives import discard, package_folder, save_upload, unpack
 from commonground.server.dcat import MEDIA_TYPE, catalogue_jsonld
-from commonground.server.jobs import Report, json_ready
+from commonground.server.jobs import Check, Report, json_ready, refuse_now
 from commonground.server.web import Caller, caller_dep, form_caller, hub_dep
 from commonground.store.hub import Hub
 
@@ -177,7 +178,10 @@ def api_submit_package(
     """Send a package made at source; it is checked and stored as the dataset's next version
     in a background job, whose result holds the version and its row counts."""
     # The archive's size is limited as it is copied and unpacked (`server.archives`); a
-    # proxy in front of the hub should cap request bodies as well.
+    # proxy in front of the hub should cap request bodies as well. Whoever the job would
+    # refuse is refused before the archive is unpacked.
+    check = Check("contribution.create", Resource.dataset(f"{org}/{dataset}"))
+    refuse_now(hub, caller.actor, check)
     folder = Path(tempfile.mkdtemp(prefix="cg-package-"))
     try:
         package = _received_package(archive, folder)

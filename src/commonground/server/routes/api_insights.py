@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from commonground.engines import get_engine
+from commonground.governance import Resource
 from commonground.insights.evaluation import (
     add_intervention,
     allocate_trial,
@@ -21,6 +22,7 @@ from commonground.insights.evaluation import (
 )
 from commonground.insights.networks import MAX_DEGREE, network_report
 from commonground.insights.prevalence import hub_prevalence
+from commonground.insights.risk import PURPOSE as RISK_PURPOSE
 from commonground.insights.risk import (
     build_risk_list,
     explain_address,
@@ -36,7 +38,7 @@ from commonground.server.api_responses import (
     send_file,
     start_job,
 )
-from commonground.server.jobs import Report, json_ready
+from commonground.server.jobs import Check, Report, json_ready
 from commonground.server.web import Caller, caller_dep, form_caller, hub_dep
 from commonground.store.hub import Hub
 
@@ -181,7 +183,8 @@ def api_build_risk_list(request: Request, body: RiskBuild,
                                    cutoff=body.cutoff, agreement=body.agreement,
                                    days=body.days)
 
-    return start_job(request, hub, caller, "risk.build", work)
+    return start_job(request, hub, caller, "risk.build", work, check=Check(
+        "risk.build", Resource("risk_list"), RISK_PURPOSE, under=body.agreement))
 
 
 @router.post("/api/risk/uplift", status_code=202, responses=JOB_RESPONSES)

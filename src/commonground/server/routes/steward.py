@@ -27,8 +27,8 @@ from commonground.contribute import (
 )
 from commonground.engines import get_engine
 from commonground.errors import CommonGroundError, InvalidInput
-from commonground.governance import Actor, Resource, may, require
-from commonground.server.jobs import JobView, Report
+from commonground.governance import Actor, Resource
+from commonground.server.jobs import Check, JobView, Report, refuse_now
 from commonground.server.render import render
 from commonground.server.routes.jobs import job_page
 from commonground.server.web import Caller, caller_dep, form_caller, hub_dep
@@ -113,11 +113,8 @@ def _sentence(message: str) -> str:
 def _start_upload(request: Request, hub: Hub, caller: Caller, org: str, dataset: str,
                   upload: UploadFile | None) -> JobView:
     ref = f"{org}/{dataset}"
-    resource = Resource.dataset(ref)
-    # Refuse at once whoever the job would refuse, before the file is copied anywhere: the
-    # refusal is audited here; an allowed upload is checked and audited again by the job.
-    if not may(hub, caller.actor, "contribution.create", resource):
-        require(hub, caller.actor, "contribution.create", resource)
+    # Refuse at once whoever the job would refuse, before the file is copied anywhere.
+    refuse_now(hub, caller.actor, Check("contribution.create", Resource.dataset(ref)))
     if upload is None or not upload.filename:
         raise UploadRefused("select a file to upload")
     source = _save_upload(upload)
