@@ -11,7 +11,7 @@ from sqlalchemy import text
 from commonground.governance.audit import record, verify
 from commonground.governance.policy import Resource
 from commonground.store import init_hub, open_hub
-from commonground.store.database import connect, write_turn
+from commonground.store.database import WriteTurn, connect, write_turn
 
 RESOURCE = Resource("hub", name="web")
 
@@ -30,7 +30,7 @@ def test_a_second_writer_waits_for_the_first_to_commit_then_goes_on(tmp_path: Pa
     finished = threading.Event()
     with hub.engine.connect() as first:
         first.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1"))
-        assert not write_turn(hub.engine).acquire_nowait()  # the first holds the turn
+        assert not write_turn(hub.engine).acquire(wait=0)  # the first holds the turn
         second = threading.Thread(target=lambda: (
             record(hub, "second", "test.append", RESOURCE, "done"), finished.set()))
         second.start()
@@ -48,7 +48,7 @@ def test_a_rolled_back_writer_gives_its_turn_back(tmp_path: Path) -> None:
         first.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1"))
         first.rollback()
     turn = write_turn(hub.engine)
-    assert turn.acquire_nowait()
+    assert turn.acquire(wait=0)
     turn.release()
     hub.close()
 
@@ -77,6 +77,15 @@ def test_threads_and_processes_appending_at_once_keep_one_unbroken_chain(
 def test_an_in_memory_database_queues_threads_without_a_lock_file() -> None:
     engine = connect("sqlite://")
     turn = write_turn(engine)
-    assert turn.acquire_nowait()
+    assert turn.acquire(wait=0)
     turn.release()
     engine.dispose()
+
+
+def test_without_a_lock_file_the_threads_still_take_turns(tmp_path: Path) -> None:
+    turn = WriteTurn(str(tmp_path / "no-such-folder" / "commonground.db"))  # cannot be made
+    assert turn.acquire(wait=0)
+    assert not turn.acquire(wait=0)  # another writer in this process waits its turn
+    turn.release()
+    assert turn.acquire(wait=0)
+    turn.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import os
@@ -43,47 +44,38 @@ class WriteTurn:
         self._path = f"{database}-writers" if database and database != ":memory:" else None
         self._fd: int | None = None
 
-    def acquire(self) -> bool:
-        deadline = time.monotonic() + _TURN_WAIT
-        if not self._threads.acquire(timeout=_TURN_WAIT):
+    def acquire(self, wait: float = _TURN_WAIT) -> bool:
+        """Take the turn within `wait` seconds (0: only if it is free now)."""
+        deadline = time.monotonic() + wait
+        taken = self._threads.acquire(timeout=wait) if wait else self._threads.acquire(False)
+        if not taken:
             return False
-        if self._path is None:
+        if self._path is None or self._lock_file(deadline):
             return True
+        self._threads.release()
+        return False
+
+    def _lock_file(self, deadline: float) -> bool:
+        pause = 0.0002
         try:
             if self._fd is None:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            pause = 0.0002
+                self._fd = os.open(self._path or "", os.O_RDWR | os.O_CREAT, 0o600)
             while True:
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     return True
                 except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        break
+                    if time.monotonic() >= deadline:
+                        return False
                     time.sleep(pause)
                     pause = min(pause * 2, 0.002)
-        except OSError:
-            pass  # no lock file (a read-only folder): SQLite's busy handler still guards
-        self._threads.release()
-        return False
-
-    def acquire_nowait(self) -> bool:
-        """Take the turn only if no writer in this process holds it (for tests)."""
-        if not self._threads.acquire(blocking=False):
-            return False
-        if self._path is not None:
-            if self._fd is None:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self._threads.release()
-                return False
-        return True
+        except OSError:  # no lock file (a read-only folder, a file system without locks):
+            return True  # this process's threads still take turns; SQLite guards the rest
 
     def release(self) -> None:
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):  # not locked: see `_lock_file`
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
 
