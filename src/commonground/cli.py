@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commonground import __version__
+from commonground import __version__, settings
 from commonground.commands.output import (
     HubOption,
     JsonOption,
@@ -114,7 +114,6 @@ def serve(
     import uvicorn
 
     from commonground.server import create_app
-    from commonground.server.app import SERVED_HUB
     from commonground.server.jobs import Jobs
     from commonground.store import open_hub
 
@@ -134,7 +133,7 @@ def serve(
     if count == 1:
         uvicorn.run(create_app(hub, abandon_jobs=False), **options)
         return
-    os.environ[SERVED_HUB] = str(hub.resolve())  # the workers inherit it
+    settings.hand_down(settings.HUB, str(hub.resolve()))  # the workers' hub
     uvicorn.run("commonground.server.app:served_app", factory=True, workers=count, **options)
 
 
@@ -193,7 +192,6 @@ _OS_REFUSALS = (FileExistsError, FileNotFoundError, IsADirectoryError, NotADirec
 def main() -> None:
     """Entry point: run the app and turn an error a user can act on into one sentence and its
     exit code (`commonground.errors`); anything else is a bug, shown as such."""
-    from commonground import settings
     from commonground.errors import status_of
 
     try:

@@ -130,6 +130,12 @@ def current() -> Settings:
     return _cached[1]
 
 
+def hand_down(variable: Variable, value: str) -> None:
+    """Set one of our variables for this process and the processes it starts (the web
+    server's workers learn their hub so)."""
+    os.environ[variable.name] = value
+
+
 def reload() -> Settings:
     """Read the environment afresh (for tests, or after changing `os.environ` on purpose)."""
     global _cached

@@ -8,7 +8,6 @@ operation in the registry (`governance.operations`), or in `NOT_OPERATION_ROUTES
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from commonground import settings
 from commonground.engines import EngineError, EngineUnavailable
 from commonground.engines.sandbox import SandboxRefusal
 from commonground.errors import CommonGroundError, status_of
@@ -153,15 +153,12 @@ def _error(request: Request, status_code: int, message: str) -> Any:
                   message=message)
 
 
-# `serve --workers N` hands each worker process the hub by this variable (uvicorn starts
-# workers from an import string, so the app cannot be passed in).
-SERVED_HUB = "COMMONGROUND_SERVED_HUB"
-
-
 def served_app() -> FastAPI:
-    """The app of one of `serve`'s worker processes: `serve` has already failed the jobs
-    the last server left unfinished, so a worker that starts (or restarts) later must not."""
-    return create_app(Path(os.environ[SERVED_HUB]), abandon_jobs=False)
+    """The app of one of `serve`'s worker processes, over the hub `serve` hands down in
+    COMMONGROUND_HUB (uvicorn starts workers from an import string, so the app cannot be
+    passed in). `serve` has already failed the jobs the last server left unfinished, so a
+    worker that starts (or restarts) later must not."""
+    return create_app(Path(settings.current().hub), abandon_jobs=False)
 
 
 def _warm() -> None:
