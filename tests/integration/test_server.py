@@ -166,3 +166,14 @@ def test_the_demo_gives_every_person_a_web_account(demo_hub_path: Path) -> None:
         client.cookies.clear()
     assert roles == {"admin", "board", "steward", "governance_lead", "analyst", "researcher",
                      "output_checker"}
+
+
+def test_the_routers_are_built_at_start_not_by_the_first_request(demo_hub_path: Path) -> None:
+    """FastAPI builds an included router's routes on the first request to reach it (up to
+    half a second); the app builds them all at start, so no reader waits under load."""
+    app = create_app(demo_hub_path)
+    with TestClient(app):
+        routers = [r for r in app.router.routes if callable(getattr(r, "effective_candidates",
+                                                                     None))]
+        assert routers, "no included routers: the app's layout changed"
+        assert all(r._effective_candidates_version is not None for r in routers)
